@@ -1,0 +1,23 @@
+"Shared pytest fixtures. Chapter-specific fixtures live in the chapter's own test files."
+import os
+import pytest
+import torch
+
+os.environ.setdefault("PYTEST_RUNNING", "1")
+
+DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+
+@pytest.fixture(params=DEVICES)
+def device(request):
+    "Every device available: CPU always, CUDA when present."
+    return torch.device(request.param)
+
+@pytest.fixture(params=[torch.float64, torch.float32], ids=["f64", "f32"])
+def dtype(request):
+    "Both float dtypes."
+    return request.param
+
+@pytest.fixture
+def gen():
+    "A seeded CPU generator."
+    return torch.Generator().manual_seed(0)
