@@ -186,7 +186,10 @@ def test_cnn_zoo_on_digits_metadata(tmp_path):
     if not data_available("digits"): pytest.skip("digits not in the offline cache (symlearn fetch-data digits)")
     z = make_cnn_zoo(tmp_path/"z", "digits", n=4, shard_size=4, ranges=CNNZooRanges(steps=(20, 40)), display=False)
     d = zoo_data("digits")
+    mean, std = z.config["input_norm"]
+    assert abs(mean - d["train_x"].double().mean().item()) < 1e-12 and std > 0
+    x = ((d["test_x"] - mean) / std).float()
     # stored test accuracy equals a recomputed forward pass through the nn.Modules
     for k, m in enumerate(z.ws.to_modules()):
-        with torch.no_grad(): acc = (m(d["test_x"]).argmax(-1) == d["test_y"]).float().mean()
+        with torch.no_grad(): acc = (m(x).argmax(-1) == d["test_y"]).float().mean()
         assert abs(acc.item() - z.metrics["test_acc"][k].item()) <= 1e-6
