@@ -193,3 +193,37 @@ def test_cnn_zoo_on_digits_metadata(tmp_path):
     for k, m in enumerate(z.ws.to_modules()):
         with torch.no_grad(): acc = (m(x).argmax(-1) == d["test_y"]).float().mean()
         assert abs(acc.item() - z.metrics["test_acc"][k].item()) <= 1e-6
+
+
+_CHILD = r'''
+import sys, torch
+torch.set_num_threads(1)
+from symlearn.weightspace.zoo import make_cnn_zoo, CNNZooRanges
+g = torch.Generator().manual_seed(0)
+toy = {"train_x": torch.rand(120, 1, 8, 8, generator=g), "train_y": torch.randint(0, 10, (120,), generator=g),
+       "test_x": torch.rand(40, 1, 8, 8, generator=g), "test_y": torch.randint(0, 10, (40,), generator=g)}
+make_cnn_zoo(sys.argv[1], toy, n=int(sys.argv[2]), shard_size=2, ranges=CNNZooRanges(steps=(10, 40)), display=False)
+'''
+
+def test_resume_after_sigkill(tmp_path, toy):
+    "A real crash: SIGKILL the generating process after its first shard, rerun, get the uninterrupted zoo."
+    import subprocess, sys, time, signal, os
+    n, out = 8, tmp_path/"zoo"
+    p = subprocess.Popen([sys.executable, "-c", _CHILD, str(out), str(n)])
+    t0 = time.time()
+    while not (out/"shard_00000.pt").exists() and p.poll() is None and time.time() - t0 < 300: time.sleep(0.05)
+    if p.poll() is None: os.kill(p.pid, signal.SIGKILL)
+    p.wait()
+    first = {f.name: f.stat().st_mtime_ns for f in out.glob("shard_*.pt")}
+    assert "shard_00000.pt" in first
+    z = make_cnn_zoo(out, toy, n=n, shard_size=2, ranges=CNNZooRanges(steps=(10, 40)), display=False)
+    assert {k: v for k, v in ((f.name, f.stat().st_mtime_ns) for f in out.glob("shard_*.pt")) if k in first} == first
+    ref = make_cnn_zoo(tmp_path/"ref", toy, n=n, shard_size=2, ranges=CNNZooRanges(steps=(10, 40)), display=False)
+    assert z.ws.max_diff(ref.ws) == 0 and torch.equal(z.metrics["test_acc"], ref.metrics["test_acc"])
+
+
+def test_cli_skips_missing_data(capsys, tmp_path):
+    for name in ("mnist", "fashion"):
+        if data_available(name): continue
+        assert zoo_command(["cnn", "--data", name, "--out", str(tmp_path/name)]) == 1
+        assert "not in the offline cache" in capsys.readouterr().out
