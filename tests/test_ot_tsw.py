@@ -376,3 +376,22 @@ def test_fuzz_stsw_no_raw_errors(xs, ys, d, scale, k):
         assert str(e).startswith("`"), str(e)
     else:
         assert torch.isfinite(v) and v >= 0
+
+
+def test_kernel_bad_input_and_shapes():
+    c, w = torch.randn(2, 3, 5, dtype=F64), torch.randn(2, 3, 5, dtype=F64)
+    assert tree_ot_kernel(c, w).shape == (2,)
+    assert tree_ot_kernel(c[:, :1], w).shape == (2,)                     # shared coordinates
+    with pytest.raises(ValueError, match="`masses` must be of shape"): tree_ot_kernel(c[:, :2], w)
+    with pytest.raises(ValueError, match="`coords` must be at least 2-D"): tree_ot_kernel(c[0, 0], w[0, 0])
+    with pytest.raises(ValueError, match="`p` must be in"): tree_ot_kernel(c, w, p=0)
+    with pytest.raises(ValueError, match="`masses` has dtype"): tree_ot_kernel(c, w.float())
+
+
+def test_registrations_and_bench_smoke():
+    from symlearn.experiments import discover
+    from symlearn.ot.bench import _euclid_rows
+    reg = discover()
+    assert {"tsw-flow", "stsw-flow"} <= set(reg["repro"]) and "tsw" in reg["bench"]
+    r = _euclid_rows(100, 3, torch.device("cpu"), torch.Generator().manual_seed(0), backward=True, repeats=1)
+    assert r["db_tsw_ms"] > 0 and r["ratio_vs_sort"] > 0
