@@ -395,3 +395,12 @@ def test_registrations_and_bench_smoke():
     assert {"tsw-flow", "stsw-flow"} <= set(reg["repro"]) and "tsw" in reg["bench"]
     r = _euclid_rows(100, 3, torch.device("cpu"), torch.Generator().manual_seed(0), backward=True, repeats=1)
     assert r["db_tsw_ms"] > 0 and r["ratio_vs_sort"] > 0
+
+
+def test_kernel_compiles_without_graph_breaks():
+    "No host syncs or data-dependent control flow: the kernel traces as one graph (fullgraph=True)."
+    from symlearn.ot.kernel import _tree_ot
+    c, w = torch.randn(3, 4, 50, dtype=F64), torch.randn(3, 4, 50, dtype=F64)
+    f = torch.compile(_tree_ot, backend="aot_eager", fullgraph=True)
+    assert torch.allclose(f(c, w, 2.0), _tree_ot(c, w, 2.0), atol=1e-12)
+    assert torch.allclose(f(c[:, :1], w, 1.0), _tree_ot(c[:, :1], w, 1.0), atol=1e-12)
