@@ -331,6 +331,7 @@ def test_bad_input_messages():
         (lambda: TSW(X, Y, tree="star"), ValueError, "`tree` must be one of"),
         (lambda: TSW(X, Y, root="median"), ValueError, "`root` must be one of"),
         (lambda: TSW(X, Y, generator=3), TypeError, "`generator` must be"),
+        (lambda: TSW(X * 1e300, Y), ValueError, "`X` must be entries of magnitude <="),
         (lambda: STSW(X, Y), ValueError, "`X` must lie on the unit sphere"),
         (lambda: STSW(_sphere(g, 4, 3), _sphere(g, 3, 3) * 1.01), ValueError, "`Y` must lie on the unit sphere"),
     ]
@@ -404,3 +405,13 @@ def test_kernel_compiles_without_graph_breaks():
     f = torch.compile(_tree_ot, backend="aot_eager", fullgraph=True)
     assert torch.allclose(f(c, w, 2.0), _tree_ot(c, w, 2.0), atol=1e-12)
     assert torch.allclose(f(c[:, :1], w, 1.0), _tree_ot(c[:, :1], w, 1.0), atol=1e-12)
+
+
+def test_single_line_chain_and_concurrent_agree():
+    "k = 1: a chain and a concurrent tree are the same single line (regression: empty offsets)."
+    g = torch.Generator().manual_seed(16)
+    X, Y = _cloud(g, 7, 2), _cloud(g, 5, 2, 1.0)
+    ch = sample_chain_trees(4, 1, 2, generator=g, dtype=F64)
+    cc = ConcurrentTrees(root=ch.sources[:, 0], theta=ch.theta)
+    for kw in (dict(split="uniform"), dict(delta=3.0)):
+        assert abs(TSW(X, Y, trees=ch, **kw) - TSW(X, Y, trees=cc, **kw)) < 1e-14

@@ -69,6 +69,10 @@ def _check_pair(X, Y, a, b):
     a = torch.full((X.shape[0],), 1.0 / X.shape[0], dtype=X.dtype, device=X.device) if a is None else check_weights(a, "a", n=X.shape[0])
     b = torch.full((Y.shape[0],), 1.0 / Y.shape[0], dtype=Y.dtype, device=Y.device) if b is None else check_weights(b, "b", n=Y.shape[0])
     check_same(X=X, a=a, b=b)
+    big = torch.finfo(X.dtype).max ** 0.25                                 # squared norms and products must stay finite
+    for name, Z in (("X", X), ("Y", Y)):
+        mx = Z.abs().max().item()
+        if mx > big: bad_arg(name, f"entries of magnitude <= {big:.3g} for {X.dtype} (squared distances would overflow); rescale the data", f"max |value| {mx:.3g}")
     if a.ndim != 1: bad_arg("a", f"of shape [{X.shape[0]}]", a)
     if b.ndim != 1: bad_arg("b", f"of shape [{Y.shape[0]}]", b)
     return X, Y, a, b
@@ -162,7 +166,7 @@ def tree_sliced_wasserstein(X:Tensor, # source points, shape [n, d]
         elif projection == "circular_r0":
             c = sq.add(_eps(t)).sqrt()                                      # [T, 1, N]: shared by all lines
         else: c = t
-        if chain: c, m = virtual_atoms(c, m, [-1] + list(range(k - 1)), torch.cat([torch.zeros_like(tr.offsets[:, :1]), tr.offsets], 1))
+        if chain: c, m = virtual_atoms(c, m, [-1] + list(range(k - 1)), torch.nn.functional.pad(tr.offsets, (1, 0)))   # attach [T, k]
         per_tree.append(_tree_ot(c, m, p))
     per_tree = torch.cat(per_tree)
     val = per_tree.mean()
