@@ -192,7 +192,7 @@ def check_trees(trees, # a tree object
     if not isinstance(trees, kinds):
         bad_arg(name, " or ".join(k.__name__ for k in kinds), trees, TypeError)
     for k, v in trees._tensors().items():
-        check_tensor(v, f"{name}.{k}", dtype="float")
+        check_tensor(v, f"{name}.{k}", dtype="float", nonempty=k != "offsets")   # a 1-line chain has no offsets
         check_same(**{"X": ref, f"{name}.{k}": v})
     T, k = trees.n_trees, trees.n_lines
     if trees.dim != dim: bad_arg(name, f"of dimension {dim} (that of the points)", f"trees of dimension {trees.dim}")
