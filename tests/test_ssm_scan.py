@@ -381,3 +381,21 @@ def test_fuzz_never_raw_torch_error(data):
         assert y.shape == kw["x"].shape
     except (ValueError, TypeError) as e:
         assert str(e).startswith("`"), repr(e)
+
+
+# --- CUDA (runs only where a GPU is present) ---------------------------------------------------------------------------
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+@pytest.mark.parametrize("method", METHODS)
+def test_cuda_matches_cpu(method):
+    x, delta, A, B, C, D, z = inputs(L=257, seed=21)
+    mom = Momentum(0.9 * complex(math.cos(0.3), math.sin(0.3)), 0.5)
+    args = [t.clone().requires_grad_() for t in (x, delta, A, B, C, D, z)]
+    y = selective_scan(*args, momentum=mom, method=method)
+    g = torch.autograd.grad(y.sum(), args)
+    args_c = [t.detach().cuda().requires_grad_() for t in (x, delta, A, B, C, D, z)]
+    yc = selective_scan(*args_c, momentum=mom, method=method)
+    assert yc.device.type == "cuda"
+    gc = torch.autograd.grad(yc.sum(), args_c)
+    assert (yc.cpu() - y).abs().max() < 1e-10
+    for a, b in zip(gc, g): assert (a.cpu() - b).abs().max() < 1e-9
