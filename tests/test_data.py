@@ -105,3 +105,21 @@ def test_hapt_real():
     assert len(torch.unique(s)) == 30
     assert [len(load_hapt(sp)[1]) for sp in ("train", "test")] == [7143, 2874]
     assert load_hapt("all", activities="all")[1].max().item() == 11
+
+@realdata
+@pytest.mark.skipif(not available("har-watch"), reason="seglearn watch data not cached: symlearn fetch-data har-watch")
+def test_watch_real():
+    from symlearn.data.har import load_watch
+    recs, y, s = load_watch()
+    assert len(recs) == 140 and all(r.shape[1] == 6 for r in recs)
+    assert min(len(r) for r in recs) == 947 and max(len(r) for r in recs) == 2618
+    assert torch.bincount(y).tolist() == [20] * 7 and len(torch.unique(s)) == 10
+
+@realdata
+@pytest.mark.skipif(not available("basicmotions"), reason="BasicMotions not cached: symlearn fetch-data basicmotions")
+def test_basicmotions_real():
+    from symlearn.data.har import load_uea
+    for sp in ("train", "test"):
+        X, y, cls = load_uea("BasicMotions", sp)
+        assert X.shape == (40, 100, 6) and torch.bincount(y).tolist() == [10] * 4
+    assert sorted(cls) == ["Badminton", "Running", "Standing", "Walking"]

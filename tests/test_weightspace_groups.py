@@ -296,3 +296,36 @@ def test_bad_input():
     with pytest.raises(ValueError, match="`index`"): ws.to_module()
     with pytest.raises(ValueError, match="`modules"):
         WeightSpace.from_modules([make_mlp("relu"), make_mlp("tanh")])
+
+
+@settings(max_examples=20, deadline=None)
+@given(widths=st.lists(st.integers(1, 6), min_size=3, max_size=5), act=st.sampled_from(["relu", "tanh", "sin"]),
+       seed=st.integers(0, 10_000))
+def test_function_preservation_property(widths, act, seed):
+    "Random architectures: the activation's own subgroup preserves the function; the wrong one (almost always) not."
+    from symlearn.weightspace.groups import symmetry_group
+    ws = rand_space(widths, 2, seed, act)
+    gen = torch.Generator().manual_seed(seed)
+    kind = symmetry_group(act)
+    g = sample_monomial(ws, kind, (1e-3, 1e3) if kind == "pos" else None, generator=gen)
+    x = torch.randn(32, widths[0], generator=gen, dtype=F64)
+    assert is_function_preserving(ws, g, x)
+    # and the transformed space is refused for the other activation's group unless allowed
+    other = "sign" if kind == "pos" else "pos"
+    h = sample_monomial(ws, other, (2.0, 10.0) if other == "pos" else None, generator=gen)
+    if any(bool((d != 1).any()) for d in h.scales):
+        with pytest.raises(ValueError): h.act(ws)
+
+
+@settings(max_examples=10, deadline=None)
+@given(B=st.integers(1, 4), c1=st.integers(1, 5), c2=st.integers(1, 5), stride=st.integers(1, 2), pad=st.integers(0, 1),
+       k=st.sampled_from([1, 3]), seed=st.integers(0, 1000))
+def test_batched_conv_forward_property(B, c1, c2, stride, pad, k, seed):
+    "The batched CNN forward equals nn.Conv2d modules for random channel counts, strides, paddings, kernels."
+    torch.manual_seed(seed)
+    nets = [nn.Sequential(nn.Conv2d(2, c1, k, padding=pad), nn.Tanh(), nn.Conv2d(c1, c2, k, stride=stride, padding=pad), nn.Tanh(),
+                          nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c2, 3)).double() for _ in range(B)]
+    ws = WeightSpace.from_modules(nets)
+    x = torch.randn(4, 2, 7, 6, dtype=F64)
+    out = forward(ws, x)
+    for b, n in enumerate(nets): assert torch.allclose(out[b], n(x), atol=1e-12, rtol=0)

@@ -12,7 +12,7 @@ Usage: python tools/docs_offline.py [--src _proc] [--out _site_offline] [--mathj
 """
 import argparse, copy, re, shutil, sys
 from pathlib import Path
-import nbformat
+import nbformat, yaml
 from nbconvert import HTMLExporter
 from traitlets.config import Config
 
@@ -28,9 +28,11 @@ def clean(nb):
             if k not in STD_CELL: del c[k]
         c.metadata.pop("execution", None)   # nbdev's timing metadata is not valid nbformat
         if c.cell_type == "raw":   # the frontmatter nbdev made from the H1 and the > summary
-            m = dict(re.findall(r"^(\w+):\s*(.*)$", c.source, flags=re.M))
-            if "title" in m:
-                src = f"# {m['title'].strip(chr(34))}" + (f"\n\n> {m['description'].strip(chr(34))}" if m.get("description") else "")
+            body = c.source.strip().strip("-").strip()
+            try: m = yaml.safe_load(body) or {}
+            except yaml.YAMLError: m = {}
+            if isinstance(m, dict) and "title" in m:
+                src = f"# {m['title']}" + (f"\n\n> {' '.join(str(m['description']).split())}" if m.get("description") else "")
                 c = nbformat.v4.new_markdown_cell(src)
             else: continue
         if c.cell_type == "code":
