@@ -226,3 +226,16 @@ def test_bad_input(gen):
     with pytest.raises(ValueError, match="weights"): MonomialLinear(SPEC_R, 2, 2)(to_feat(ws))       # 1 channel given, 2 expected
     with pytest.raises(ValueError, match="layer"): EquivariantNFN.for_space(ws, layer="gnn")
     with pytest.raises(ValueError, match="quasi"): EquivariantNFN.for_space(ws, layer="hnp", quasi=True)
+
+def test_monomial_model_blind_to_uncoupled_permutations(gen):
+    "Documented limitation: the pos Monomial-NFN gives the same output for a net and a copy whose hidden rows are permuted without the next layer's columns (a different function); HNP does not."
+    spec = NetSpec((2, 5, 5, 5, 3), ((),) * 4, "relu")
+    ws = rand_ws(spec, 3, gen)
+    W, b = list(ws.weights), list(ws.biases); p = torch.randperm(5, generator=gen)
+    W[1], b[1] = W[1][:, p], b[1][:, p]
+    scrambled = WeightSpace(W, b, spec=spec)
+    x = torch.randn(20, 2, generator=gen)
+    assert (forward(ws, x) - forward(scrambled, x)).abs().max() > 1e-3          # a different function
+    m, h = MonomialNFN.for_space(ws, channels=(3, 3, 2)), HNP.for_space(ws, channels=(3, 3, 2))
+    assert (m(ws) - m(scrambled)).abs().max() < 1e-10
+    assert (h(ws) - h(scrambled)).abs().max() > 1e-6
