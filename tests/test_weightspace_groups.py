@@ -329,3 +329,12 @@ def test_batched_conv_forward_property(B, c1, c2, stride, pad, k, seed):
     x = torch.randn(4, 2, 7, 6, dtype=F64)
     out = forward(ws, x)
     for b, n in enumerate(nets): assert torch.allclose(out[b], n(x), atol=1e-12, rtol=0)
+
+
+def test_act_features_bad_shapes():
+    ws = rand_space((3, 5, 4, 2), 2, 0)
+    g = sample_monomial(ws, "perm")
+    W, Bb = ws.features()
+    with pytest.raises(ValueError, match=r"`weights\[0\]`"): g.act_features([W[0][:, :, :4]] + list(W[1:]), Bb)
+    with pytest.raises(ValueError, match=r"`weights\[0\]`"): g.act_features([w[:1] for w in W], [b[:1] for b in Bb])
+    with pytest.raises(ValueError, match="`weights`"): g.act_features(W[:2], Bb[:2])
