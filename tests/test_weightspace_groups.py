@@ -12,6 +12,14 @@ from symlearn.weightspace.groups import (WeightSpace, NetSpec, MonomialElement, 
 F64 = torch.float64
 
 
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    "Small tensors: one thread avoids OpenMP contention on shared CI machines."
+    n = torch.get_num_threads(); torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
 def pvec(m): return nn.utils.parameters_to_vector(m.parameters()).detach()
 
 def make_mlp(act, widths=(3, 8, 6, 2), omega=3.0):
@@ -338,3 +346,12 @@ def test_act_features_bad_shapes():
     with pytest.raises(ValueError, match=r"`weights\[0\]`"): g.act_features([W[0][:, :, :4]] + list(W[1:]), Bb)
     with pytest.raises(ValueError, match=r"`weights\[0\]`"): g.act_features([w[:1] for w in W], [b[:1] for b in Bb])
     with pytest.raises(ValueError, match="`weights`"): g.act_features(W[:2], Bb[:2])
+
+
+@pytest.mark.parametrize("arch,act", CASES)
+def test_from_state_dicts(trained, arch, act):
+    net = trained[(arch, act)]; ws = WeightSpace.from_module(net)
+    got = WeightSpace.from_state_dicts([net.state_dict(), net.state_dict()], ws.spec)
+    assert got.batch_size == 2 and got.max_diff(WeightSpace.cat([ws, ws])) <= 1e-14 * max(1, ws.flatten().abs().max().item())
+    with pytest.raises(ValueError, match=r"`state_dicts\[0\]`"):
+        WeightSpace.from_state_dicts([dict(list(net.state_dict().items())[:-1])], ws.spec)

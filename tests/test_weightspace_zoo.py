@@ -13,7 +13,7 @@ from symlearn.weightspace.zoo import (CNNZooRanges, cnn_spec, draw_cnn, net_seed
 F64 = torch.float64
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(autouse=True, scope="module")
 def one_thread():
     "Small tensors: one thread avoids OpenMP contention on shared CI machines."
     n = torch.get_num_threads(); torch.set_num_threads(1)
@@ -227,3 +227,14 @@ def test_cli_skips_missing_data(capsys, tmp_path):
         if data_available(name): continue
         assert zoo_command(["cnn", "--data", name, "--out", str(tmp_path/name)]) == 1
         assert "not in the offline cache" in capsys.readouterr().out
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("name", ["digits", "mnist", "fashion"])
+def test_zoo_data_all_classes(name):
+    if not data_available(name): pytest.skip(f"{name} not in the offline cache")
+    d = zoo_data(name)
+    for split in ("train", "test"):
+        x, y = d[f"{split}_x"], d[f"{split}_y"]
+        assert x.ndim == 4 and x.shape[1] == 1 and x.dtype == torch.float32 and 0 <= x.min() and x.max() <= 1
+        assert torch.bincount(y, minlength=10).min() > 0.05 * len(y)      # every class present, roughly balanced
