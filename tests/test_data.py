@@ -17,7 +17,7 @@ def empty_cache(tmp_path, monkeypatch):
 def _idx(path, arr):
     arr = np.asarray(arr, np.uint8)
     head = struct.pack(">II", 2051 if arr.ndim == 3 else 2049, len(arr)) + (struct.pack(">II", *arr.shape[1:]) if arr.ndim == 3 else b"")
-    (gzip.open if str(path).endswith(".gz") else open)(path, "wb").write(head + arr.tobytes())
+    with (gzip.open if str(path).endswith(".gz") else open)(path, "wb") as f: f.write(head + arr.tobytes())
 
 def test_idx_folder_roundtrip(tmp_path):
     X = np.arange(3 * 28 * 28, dtype=np.uint64).reshape(3, 28, 28).astype(np.uint8)
