@@ -2,6 +2,7 @@
 import os
 from pathlib import Path
 import pytest
+import torch
 from nbdev.config import get_config
 from nbdev.doclinks import nbglob
 from nbdev.test import test_nb as run_nb
@@ -15,6 +16,7 @@ def test_notebooks_found():
 
 @pytest.mark.parametrize("nb", NBS, ids=[str(Path(p).relative_to(cfg.nbs_path)) for p in NBS])
 def test_notebook(nb):
+    torch.set_default_dtype(torch.float32)   # a notebook must not inherit another's process-global default dtype
     flags = os.environ.get("NBDEV_FLAGS", "").split()
     ok, t = run_nb(nb, skip_flags=cfg.tst_flags.split(), force_flags=flags, basepath=cfg.config_path, do_print=False)
     assert ok, f"{nb} failed (run: nbdev-test {nb} --verbose)"
