@@ -69,3 +69,32 @@ def test_attention_flow_gpu():
     kw = dict(method="rk4", backend="builtin", step_size=0.05)
     ref = attention_flow(X0, Q, K, V, t, pe="rope", **kw)
     _same(ref, attention_flow(X0.to(GPU), Q.to(GPU), K.to(GPU), V.to(GPU), t.to(GPU), pe="rope", **kw), tol=1e-9)
+
+def test_metanets_gpu():
+    from symlearn.weightspace.groups import WeightSpace, sample_monomial
+    from symlearn.metanets.models import MonomialNFN, HNP
+    torch.manual_seed(0)
+    nets = [nn.Sequential(nn.Linear(3, 6), nn.ReLU(), nn.Linear(6, 5), nn.ReLU(), nn.Linear(5, 2)).double() for _ in range(4)]
+    ws = WeightSpace.from_modules(nets)
+    for cls in (MonomialNFN, HNP):
+        m = cls.for_space(ws, channels=(4, 4), head_hidden=8).double()
+        ref = m(ws)
+        out = m.to(GPU)(ws.to(GPU))
+        _same(ref, out, tol=1e-9)
+    g = sample_monomial(ws, "pos", scale_range=(1e-2, 1e2), generator=torch.Generator().manual_seed(1)).to(GPU)
+    m = MonomialNFN.for_space(ws, channels=(4, 4), head_hidden=8).double().to(GPU)
+    _same(m(ws.to(GPU)).cpu(), m(g.act(ws.to(GPU))), tol=1e-8)       # invariance holds on the GPU
+
+def test_selective_scan_gpu():
+    from symlearn.ssm.scan import selective_scan, Momentum
+    g = torch.Generator().manual_seed(0)
+    Bt, L, D, N = 2, 300, 4, 3
+    x = torch.randn(Bt, L, D, generator=g, dtype=F64)
+    delta = torch.rand(Bt, L, D, generator=g, dtype=F64) * 0.5 + 0.01
+    A = -torch.rand(D, N, generator=g, dtype=F64) - 0.1
+    B, C = torch.randn(Bt, L, N, generator=g, dtype=F64), torch.randn(Bt, L, N, generator=g, dtype=F64)
+    for mom in (None, Momentum(0.9, 0.5)):
+        ref = selective_scan(x, delta, A, B, C, momentum=mom, method="sequential")
+        for method in ("parallel", "chunked"):
+            out = selective_scan(*(t.to(GPU) for t in (x, delta, A, B, C)), momentum=mom, method=method)
+            _same(ref, out, tol=1e-9)
