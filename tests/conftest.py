@@ -21,3 +21,10 @@ def dtype(request):
 def gen():
     "A seeded CPU generator."
     return torch.Generator().manual_seed(0)
+
+@pytest.fixture(autouse=True, scope="session")
+def one_thread():
+    "Tests use small tensors: one OpenMP thread avoids oversubscription on shared 2-core machines (pytest -n 2)."
+    n = torch.get_num_threads(); torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)

@@ -12,13 +12,6 @@ from symlearn.attention.regimes import (regime, regime_from_states, classify_tra
 F64 = torch.float64
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    "Tiny tensors: one thread avoids OpenMP overhead on a shared CPU."
-    n = torch.get_num_threads(); torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
 
 def heads(g, H=2, dk=2, d=3, scale=1.0, dtype=F64):
     Q, K = scale * torch.randn(2, H, dk, d, generator=g, dtype=dtype)

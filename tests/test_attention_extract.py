@@ -9,12 +9,6 @@ from symlearn.attention.models import bert_forward, bert_reference, bert_heads, 
 F64 = torch.float64
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    n = torch.get_num_threads(); torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
 
 def fake_bert(g, L=2, d=16, H=4, ff=32, vocab=50):
     w = {"embeddings.word_embeddings.weight": torch.randn(vocab, d, generator=g, dtype=F64),

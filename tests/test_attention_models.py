@@ -11,13 +11,6 @@ pytestmark = [pytest.mark.realdata, pytest.mark.slow]
 SENT = "Attention layers move tokens like interacting particles, layer after layer."
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    "Avoid OpenMP oversubscription on shared CPUs (eigen-decompositions of 384/576-dim matrices)."
-    n = torch.get_num_threads(); torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
 
 @pytest.fixture(scope="module")
 def minilm():

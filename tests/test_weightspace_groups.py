@@ -12,13 +12,6 @@ from symlearn.weightspace.groups import (WeightSpace, NetSpec, MonomialElement, 
 F64 = torch.float64
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    "Small tensors: one thread avoids OpenMP contention on shared CI machines."
-    n = torch.get_num_threads(); torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
 
 def pvec(m): return nn.utils.parameters_to_vector(m.parameters()).detach()
 

@@ -13,13 +13,6 @@ from symlearn.weightspace.zoo import (CNNZooRanges, cnn_spec, draw_cnn, net_seed
 F64 = torch.float64
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    "Small tensors: one thread avoids OpenMP contention on shared CI machines."
-    n = torch.get_num_threads(); torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
 @pytest.fixture(scope="module")
 def toy():
     g = torch.Generator().manual_seed(0)
