@@ -1,4 +1,4 @@
-"""`symlearn bench scan`: forward and forward+backward time of `selective_scan` for each schedule, vanilla vs real vs complex momentum, against the straightforward per-step autograd loop of readable Mamba implementations — all measured in the same run.
+"""`symlearn bench ssm`: forward and forward+backward time of `selective_scan` for each schedule, vanilla vs real vs complex momentum, against the straightforward per-step autograd loop of readable Mamba implementations — all measured in the same run.
 
 Docs: https://symlearn.github.io/symlearn/ssm/bench.html.md"""
 
@@ -93,7 +93,7 @@ def _scan_timings(lengths, loop_lengths, methods, kinds, repeats, device, Bsz, D
             "clock": "process time, 1 thread" if device.type == "cpu" else "wall (synchronised)"}
 
 # %% ../../nbs/ssm/90_bench.ipynb #358b2f48
-@benchmark("scan")
+@benchmark("ssm")
 def bench_scan(quick:bool)->dict:
     "Selective-scan schedules vs the per-step autograd loop; momentum overhead; scaling in L."
     if quick: return scan_timings(lengths=(128, 256), loop_lengths=(128, 256), repeats=5)
