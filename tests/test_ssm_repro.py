@@ -116,8 +116,9 @@ def test_extra_arms_share_the_init():
 
 def test_train_arm_learnable_reports_beta_and_runs_on_given_device():
     data = {"fit": _toy(32), "val": _toy(16, seed=1), "test": _toy(16, seed=2), "n_classes": 2}
-    r = train_arm("momentum-learn", data, seed=0, epochs=2, batch=16, robust=False, device="cpu")
+    r = train_arm("momentum-learn", data, seed=0, epochs=2, batch=16, robust=False, device="cpu", tie_break=True)
     assert r["device"] == "cpu" and len(r["learned"]) == 2
+    assert len(r["val_loss"]) == 2 and r["best_val"] == max(r["val_acc"])
     assert all(0 < d["beta"]["mean"] < 1 for d in r["learned"])
 
 

@@ -151,10 +151,11 @@ def macro_f1(y:torch.Tensor, p:torch.Tensor, k:int)->float:
     return float(np.mean(f))
 
 @torch.no_grad()
-def predict(model, X:torch.Tensor, batch:int=256)->torch.Tensor:
-    "Predicted classes (on the CPU), in eval mode, computed in batches on the model's device."
+def predict(model, X:torch.Tensor, batch:int=256, logits:bool=False)->torch.Tensor:
+    "Predicted classes (or logits), on the CPU, in eval mode, computed in batches on the model's device."
     model.eval(); dev = next(model.parameters()).device
-    return torch.cat([model(X[i:i + batch].to(dev)).argmax(-1).cpu() for i in range(0, len(X), batch)])
+    out = torch.cat([model(X[i:i + batch].to(dev)).float().cpu() for i in range(0, len(X), batch)])
+    return out if logits else out.argmax(-1)
 
 def corrupt(X:torch.Tensor, kind:str, seed:int=123)->torch.Tensor:
     "Test-time corruptions: 'noise' (σ = 0.5 train std) or 'missing' (a contiguous 25 % segment zeroed)."
@@ -170,6 +171,7 @@ def _sync(dev:torch.device):
 
 def train_arm(arm:str, data:dict, seed:int, epochs:int=6, batch:int=64, lr:float=3e-3, robust:bool=True,
               device=None, # None: CUDA when available, else CPU (data stay on the CPU, batches are moved)
+              tie_break:bool=False, # break ties in validation accuracy by validation loss (for tiny validation sets)
              )->dict:
     "Train one arm with one seed; per-epoch curves, best-validation test metrics, robustness, timing."
     (Xf, yf), (Xv, yv), (Xt, yt) = data["fit"], data["val"], data["test"]; K = data["n_classes"]
@@ -187,12 +189,17 @@ def train_arm(arm:str, data:dict, seed:int, epochs:int=6, batch:int=64, lr:float
             if not torch.isfinite(loss): raise FloatingPointError(f"{arm} seed {seed}: non-finite loss at epoch {ep}")
             opt.zero_grad(); loss.backward(); opt.step(); tot += loss.item() * len(i)
         _sync(dev); hist["epoch_s"].append(time.perf_counter() - w0); hist["train_loss"].append(tot / len(yf))
-        va = (predict(model, Xv) == yv).float().mean().item(); hist["val_acc"].append(va)
-        if va > best: best, best_state = va, {k: v.clone() for k, v in model.state_dict().items()}
+        if tie_break:
+            lv = predict(model, Xv, logits=True); va = (lv.argmax(-1) == yv).float().mean().item()
+            score = (va, -F.cross_entropy(lv, yv).item()); hist.setdefault("val_loss", []).append(-score[1])
+        else: va = (predict(model, Xv) == yv).float().mean().item(); score = (va,)
+        hist["val_acc"].append(va)
+        if best_state is None or score > best:
+            best, best_state = score, {k: v.clone() for k, v in model.state_dict().items()}
     model.load_state_dict(best_state)
     p = predict(model, Xt)
     res = {"arm": arm, "seed": seed, "test_acc": (p == yt).float().mean().item(), "test_f1": macro_f1(yt, p, K),
-           "best_val": best, "params": sum(q.numel() for q in model.parameters()), "device": str(dev), **hist}
+           "best_val": best[0], "params": sum(q.numel() for q in model.parameters()), "device": str(dev), **hist}
     if robust:   # on a fixed stratified subset of the test windows (at most 480), to bound the cost
         i = torch.from_numpy(_stratified(yt.numpy(), 480, 0)) if len(yt) > 480 else torch.arange(len(yt))
         for kind in ("noise", "missing"):
@@ -311,8 +318,8 @@ def repro_basicmotions(out:Path, quick:bool, seeds:int)->dict:
     else: cfg = dict(epochs=40, arms=HAPT_ARMS + EXTRA_ARMS)
     data = prepare_basicmotions()
     store = ResultStore(out / ("runs_quick.jsonl" if quick else "runs.jsonl"))
-    key = lambda a, s: f"{a}/seed{s}/ep{cfg['epochs']}"
-    runs = _run_grid(store, key, cfg["arms"], seeds, lambda a, s: train_arm(a, data, s, epochs=cfg["epochs"], batch=16))
+    key = lambda a, s: f"{a}/seed{s}/ep{cfg['epochs']}/tb"
+    runs = _run_grid(store, key, cfg["arms"], seeds, lambda a, s: train_arm(a, data, s, epochs=cfg["epochs"], batch=16, tie_break=True))
     return _report(runs, out, "basicmotions", "BasicMotions", cfg, data)
 
 # %% ../../nbs/ssm/91_repro.ipynb #125f620e
