@@ -157,3 +157,19 @@ def test_basicmotions_quick_reproduction(tmp_path):
         assert d["seeds"] == [0, 1, 2] and len(d["test_acc"]["values"]) == 3
         assert d["test_acc"]["mean"] > 0.5, (a, d["test_acc"])        # chance is 0.25
     assert (tmp_path / "mma-basicmotions" / "basicmotions.png").exists()
+
+
+def test_long_config_by_device():
+    from symlearn.ssm.repro import _long_config, LONG_ARMS
+    cpu, gpu, quick = _long_config(False, False), _long_config(False, True), _long_config(True, False)
+    assert [t["decimate"] for t in cpu["tasks"]] == [2] and cpu["arms"] == LONG_ARMS and cpu["n_fit"] == 1000
+    assert [(t["window"], t["decimate"], t["classes"]) for t in gpu["tasks"]] == [(512, 1, "all"), (1024, 1, "transitions")]
+    assert gpu["n_fit"] is None and set(EXTRA_ARMS) <= set(gpu["arms"])
+    assert quick["epochs"] == 1 and len(quick["arms"]) == 3
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+def test_train_arm_on_cuda():
+    data = {"fit": _toy(32), "val": _toy(16, seed=1), "test": _toy(16, seed=2), "n_classes": 2}
+    r = train_arm("complex", data, seed=0, epochs=2, batch=16, device="cuda")
+    assert r["device"].startswith("cuda") and 0.0 <= r["test_acc"] <= 1.0 and len(r["epoch_s"]) == 2
