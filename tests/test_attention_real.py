@@ -87,3 +87,14 @@ def test_real_task_data_shapes():
     c = _task_data("charlm"); dg = _task_data("digits")
     assert c["train"].dtype == torch.int64 and len(c["vocab"]) == 85
     assert dg["Xtr"].shape == (1438, 16, 4) and dg["Xte"].shape == (359, 16, 4)
+
+@pytest.mark.parametrize("regime", ["free", "zero"])
+def test_refinement_scalars_trainable_from_noop_init(regime):
+    "Every refinement starts as an exact no-op and still receives a gradient (a**2 at a=0 would not)."
+    torch.manual_seed(0)
+    m = TinyTransformer(10, 4, max_len=8, d=8, n_heads=2, regime=regime, refinements=("value_shift", "qk_shift", "pe_logits")).double()
+    m(torch.randint(0, 10, (6, 8))).pow(2).sum().backward()
+    for l in m.layers:
+        for name in ("a", "beta", "c"):
+            g = getattr(l, name).grad
+            assert g is not None and g.abs() > 0, (name, g)

@@ -63,7 +63,7 @@ class AttentionLayer(nn.Module):
         else:
             A, V = self.AV()
             Q = torch.eye(self.d, dtype=A.dtype, device=A.device).expand_as(A); K = math.sqrt(self.d) * A
-        if "value_shift" in self.refinements: V = V + self.a ** 2 * torch.eye(self.d, dtype=V.dtype, device=V.device)
+        if "value_shift" in self.refinements: V = V + self.a * torch.eye(self.d, dtype=V.dtype, device=V.device)
         return Heads(Q, K, V)
 
     def velocity(self, X:Tensor, pe_table:Tensor|None=None)->Tensor:
