@@ -78,3 +78,26 @@ def test_brown_real():
     assert docs["ca01"].startswith("The Fulton County Grand Jury said Friday")
     c = load_char_corpus()
     assert len(c["vocab"]) < 100 and 0.05 < len(c["valid"]) / (len(c["train"]) + len(c["valid"])) < 0.15
+
+KJV_TOY = "\nGenesis 1\n\n  1 In the beginning.\n  2 And the earth\nwas void.\n\nGenesis 2\n\n  1 Thus.\n\n1 Samuel 1\n\n  10 Now.\n"
+
+def test_kjv_dump_parsing():
+    from symlearn.data.text import strip_verse_numbers, _book_starts
+    starts = _book_starts(KJV_TOY)
+    assert [KJV_TOY[s:s + 9] for s in starts] == ["Genesis 1", "1 Samuel "]
+    out = strip_verse_numbers(KJV_TOY)
+    assert "In the beginning.\nAnd the earth\nwas void." in out and "1 Samuel 1" in out and "Now." in out
+    assert out.count("\n") == KJV_TOY.count("\n")                  # blank lines kept (no \s* across lines)
+
+def test_missing_kjv_says_how_to_fetch(empty_cache):
+    with pytest.raises(FileNotFoundError, match="Run: symlearn fetch-data kjv"): load_text("kjv")
+    assert SOURCES["kjv"].groups == ("text",)
+
+@pytest.mark.realdata
+@pytest.mark.skipif(not available("kjv"), reason="run: symlearn fetch-data kjv (needs apt-get)")
+def test_kjv_real():
+    from symlearn.data.core import data_dir
+    raw = (data_dir() / "text/kjv/kjv.txt").read_text()
+    assert (raw.count("\n"), len(raw.split()), len(raw.encode())) == (73_811, 823_359, 4_298_239)
+    c = load_char_corpus("kjv")
+    assert len(c["vocab"]) == 73 and decode_chars(c["valid"][:7], c["vocab"]) == "Romans "
