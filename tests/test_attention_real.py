@@ -77,7 +77,9 @@ def test_trace_rule_and_agreement():
     assert abs(c["agree"] - c["chance"]) < 0.02
 
 def test_arm_grid_and_pairing():
-    assert len(ARMS_REAL) == 16 and len(set(ARMS_REAL)) == 16
+    assert len(ARMS_REAL) == 19 and len(set(ARMS_REAL)) == 19
+    assert sum(reg == "free" for reg, _, _ in ARMS_REAL) == 8      # every forced arm has a free partner (same PE, refinement)
+    assert all(("free", pe, refs) in ARMS_REAL for reg, pe, refs in ARMS_REAL)
     assert _paired([1.0, 2.0, 4.0], [0.5, 1.0, 1.0])["mean"] == pytest.approx(1.5)
 
 @pytest.mark.realdata
