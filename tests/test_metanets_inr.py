@@ -4,7 +4,7 @@ import torch
 from symlearn.weightspace.groups import WeightSpace, sample_monomial
 from symlearn.weightspace.zoo import siren_spec, render
 from symlearn.metanets.inr import (sign_perm, render_grad, FlatMLP, dilate, contrast, WeightEditor, build_editor,
-                                   edit_commutation_error, EDITORS)
+                                   edit_commutation_error, EDITORS, layer_scales, scale_layers)
 from symlearn.metanets.models import EquivariantNFN, QuasiMonomialNFN, MonomialNFN, invariance_error
 
 
@@ -91,3 +91,18 @@ def test_quasi_on_sin_nets_needs_opt_in_and_is_only_approximately_invariant():
     m = MonomialNFN.for_space(ws, channels=(3, 3, 2)).double()
     g = sample_monomial(ws, "sign", generator=gen)
     assert invariance_error(m, ws, g) < 1e-12 and invariance_error(q, ws, g) > 1e-8
+
+
+def test_layer_normalisation_commutes_with_the_action():
+    ws, gen = rand_siren(6), torch.Generator().manual_seed(4)
+    sc = layer_scales(ws)
+    wn = scale_layers(ws, sc)
+    assert all(abs(t.pow(2).mean().item() - 1) < 1e-12 for t in wn.weights + wn.biases)
+    for kind in ("perm", "sign", "pos"):
+        g = sample_monomial(ws, kind, (0.1, 10.0) if kind == "pos" else None, generator=gen)
+        assert g.act(wn, allow_nonsymmetric=True).max_diff(scale_layers(g.act(ws, allow_nonsymmetric=True), sc)) < 1e-12
+    g = sample_monomial(ws, "sign", generator=gen)
+    assert torch.allclose(torch.cat(layer_scales(g.act(ws))), torch.cat(sc), rtol=1e-12, atol=0)   # constants ignore sign × perm
+    g = sample_monomial(ws, "pos", (0.1, 10.0), generator=gen)
+    assert not torch.allclose(torch.cat(layer_scales(g.act(ws, allow_nonsymmetric=True))), torch.cat(sc), rtol=1e-3)  # but not scalings
+    with pytest.raises(ValueError, match="scales"): scale_layers(ws, (sc[0][:1], sc[1]))
