@@ -11,13 +11,14 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from ..core import seed_everything, check_int, check_choice
+from ..core import seed_everything, check_int, check_choice, get_device
 from ..experiments import reproduction, ResultStore, mean_std, fmt_ms
 from .blocks import SequenceClassifier
 
 # %% auto #0
-__all__ = ['VAL_SUBJECTS', 'ARMS', 'CORE_ARMS', 'make_model', 'prepare_hapt', 'macro_f1', 'predict', 'corrupt', 'train_arm',
-           'summarise', 'claims', 'repro_hapt']
+__all__ = ['VAL_SUBJECTS', 'ARMS', 'CORE_ARMS', 'HAPT_ARMS', 'EXTRA_ARMS', 'LONG_ARMS', 'make_model', 'prepare_hapt',
+           'prepare_basicmotions', 'hapt_long_windows', 'prepare_hapt_long', 'macro_f1', 'predict', 'corrupt',
+           'train_arm', 'summarise', 'claims', 'repro_hapt', 'repro_basicmotions', 'repro_hapt_long']
 
 # %% ../../nbs/ssm/91_repro.ipynb #c945a93e
 VAL_SUBJECTS = (28, 30)
@@ -30,15 +31,23 @@ ARMS = {
     # ablation: the released code's Δ/A initialisation (|A| ≈ 0.02–0.37, Δ ≈ 0.69), applied to both arms alike
     "mamba-mmainit": dict(mixer="mamba", init="mma"),
     "momentum-gm-mmainit": dict(mixer="momentum", beta=0.9, alpha=0.1, init="mma"),
+    # optional arms of the spec: β = 0.5 (raw and gain-matched) and a learnable β, α per channel (started gain-matched)
+    "momentum-b05": dict(mixer="momentum", beta=0.5, alpha=1.0),
+    "momentum-gm-b05": dict(mixer="momentum", beta=0.5, alpha=0.5),
+    "momentum-learn": dict(mixer="momentum", beta=0.9, alpha=0.1, learnable=True),
 }
 CORE_ARMS = ("mamba", "momentum-gm", "transformer", "momentum", "complex")
+HAPT_ARMS = CORE_ARMS + ("mamba-mmainit", "momentum-gm-mmainit")   # the main HAPT grid
+EXTRA_ARMS = ("momentum-b05", "momentum-gm-b05", "momentum-learn")
 
-def make_model(arm:str, n_classes:int, L:int, d_model:int=32, d_state:int=8)->SequenceClassifier:
+def make_model(arm:str, n_classes:int, L:int, d_model:int=32, d_state:int=8,
+               in_channels:int=6, # input channels (acc + gyro)
+              )->SequenceClassifier:
     "The classifier of `arm` (seed the RNG first: Mamba arms then start identical)."
     kw = dict(ARMS[check_choice(arm, "arm", ARMS)])
     mixer = kw.pop("mixer")
-    if mixer == "transformer": return SequenceClassifier(6, n_classes, "transformer", d_model=d_model, max_len=L)
-    return SequenceClassifier(6, n_classes, mixer, d_model=d_model, d_state=d_state, **kw)
+    if mixer == "transformer": return SequenceClassifier(in_channels, n_classes, "transformer", d_model=d_model, max_len=L)
+    return SequenceClassifier(in_channels, n_classes, mixer, d_model=d_model, d_state=d_state, **kw)
 
 # %% ../../nbs/ssm/91_repro.ipynb #d8ca7fbb
 def _stratified(y:np.ndarray, n:int, seed:int)->np.ndarray:
@@ -49,6 +58,19 @@ def _stratified(y:np.ndarray, n:int, seed:int)->np.ndarray:
         idx.append(rng.choice(ic, min(k, len(ic)), replace=False))
     return np.sort(np.concatenate(idx))
 
+def _finish(parts:dict, sizes:dict, decimate:int, n_classes:int, data_seed:int)->dict:
+    "Subsample each split (stratified), decimate, transpose to (B, C, L), z-score per channel with fitting statistics."
+    out = {}
+    for k, (X, y) in parts.items():
+        n = sizes.get(k)
+        if n is not None and n < len(y):
+            i = torch.from_numpy(_stratified(y.numpy(), n, data_seed)); X, y = X[i], y[i]
+        out[k] = [X[:, ::decimate].transpose(1, 2).contiguous(), y]
+    mu, sd = out["fit"][0].mean((0, 2), keepdim=True), out["fit"][0].std((0, 2), keepdim=True)
+    for k in parts: out[k][0] = (out[k][0] - mu) / sd
+    out["n_classes"] = n_classes
+    return out
+
 def prepare_hapt(n_fit:int|None=640, # fitting windows (None: all)
                  n_val:int|None=None, n_test:int|None=None, # subsample validation / test (None: all)
                  decimate:int=2, # keep every `decimate`-th sample (2: 25 Hz, L = 64)
@@ -58,16 +80,66 @@ def prepare_hapt(n_fit:int|None=640, # fitting windows (None: all)
     Xtr, ytr, str_ = load_hapt("train", path=path); Xte, yte, _ = load_hapt("test", path=path)
     val = np.isin(str_.numpy(), VAL_SUBJECTS)
     parts = {"fit": (Xtr[~val], ytr[~val]), "val": (Xtr[val], ytr[val]), "test": (Xte, yte)}
-    out = {}
-    for k, n in (("fit", n_fit), ("val", n_val), ("test", n_test)):
-        X, y = parts[k]
-        if n is not None and n < len(y):
-            i = torch.from_numpy(_stratified(y.numpy(), n, data_seed)); X, y = X[i], y[i]
-        out[k] = [X[:, ::decimate].transpose(1, 2).contiguous(), y]
-    mu, sd = out["fit"][0].mean((0, 2), keepdim=True), out["fit"][0].std((0, 2), keepdim=True)
-    for k in out: out[k][0] = (out[k][0] - mu) / sd
-    out["n_classes"] = int(ytr.max()) + 1
+    return _finish(parts, {"fit": n_fit, "val": n_val, "test": n_test}, decimate, int(ytr.max()) + 1, data_seed)
+
+# %% ../../nbs/ssm/91_repro.ipynb #0fcbaec3
+def prepare_basicmotions(n_val:int=8, # training series held out for model selection (stratified)
+                         data_seed:int=0, path=None)->dict:
+    "UEA BasicMotions split into fit / val / test tensors (B, 6, 100), z-scored with fitting statistics."
+    from symlearn.data.har import load_uea
+    Xtr, ytr, classes = load_uea("BasicMotions", "train", path=path); Xte, yte, _ = load_uea("BasicMotions", "test", path=path)
+    m = torch.zeros(len(ytr), dtype=torch.bool); m[torch.from_numpy(_stratified(ytr.numpy(), n_val, data_seed))] = True
+    parts = {"fit": (Xtr[~m], ytr[~m]), "val": (Xtr[m], ytr[m]), "test": (Xte, yte)}
+    out = _finish(parts, {}, 1, len(classes), data_seed); out["classes"] = classes
     return out
+
+# %% ../../nbs/ssm/91_repro.ipynb #f744b72d
+def hapt_long_windows(rec:dict, # arrays as stored in hapt.npz (signals, labels, rec_offsets, rec_subject)
+                      window:int=512, # samples per window
+                      stride:int|None=None, # hop between window starts (None: window // 4)
+                     )->tuple[np.ndarray, np.ndarray, np.ndarray]: # X [N, window, 6], y [N] 0-based (0-5 activities, 6-11 transitions), subject [N]
+    "Long HAPT windows labelled by the one complete transition they contain, else by their single activity."
+    window = check_int(window, "window", min=2)
+    stride = window // 4 if stride is None else check_int(stride, "stride", min=1)
+    offs, sig, lab = rec["rec_offsets"], rec["signals"], rec["labels"]
+    idx, ys, ss = [], [], []
+    for r in range(len(offs) - 1):            # one vectorised pass per recording (61 of them)
+        l = np.asarray(lab[offs[r]:offs[r + 1]], np.int64)
+        if len(l) < window: continue
+        st = np.arange(0, len(l) - window + 1, stride)
+        W = l[st[:, None] + np.arange(window)[None, :]]
+        tr = W >= 7                                                     # transition samples
+        new = np.concatenate([np.ones((len(W), 1), bool), W[:, 1:] != W[:, :-1]], 1)
+        one = ((tr & new).sum(1) == 1) & ~tr[:, 0] & ~tr[:, -1]          # exactly one segment, inside the window
+        pure = (W == W[:, :1]).all(1) & (W[:, 0] >= 1) & (W[:, 0] <= 6)
+        y = np.where(one, np.where(tr, W, 0).max(1), np.where(pure, W[:, 0], 0))
+        ok = y > 0
+        idx.append(st[ok] + offs[r]); ys.append(y[ok]); ss.append(np.full(int(ok.sum()), rec["rec_subject"][r], np.int64))
+    idx = np.concatenate(idx)
+    return sig[idx[:, None] + np.arange(window)[None, :]], np.concatenate(ys) - 1, np.concatenate(ss)
+
+# %% ../../nbs/ssm/91_repro.ipynb #bde25386
+def prepare_hapt_long(window:int=512, # samples per window at 50 Hz (512 or 1024)
+                      decimate:int=2, # keep every `decimate`-th sample (2: L = window / 2 at 25 Hz)
+                      classes:str="all", # 'all' (6 activities + 6 transitions) | 'transitions' (the 6 transitions only)
+                      n_fit:int|None=None, n_val:int|None=None, n_test:int|None=None, # subsample (None: all)
+                      data_seed:int=0, path=None)->dict:
+    "Long HAPT windows (`hapt_long_windows`), split by subject into fit / val / test, z-scored with fitting statistics."
+    from symlearn.data.core import data_dir, load_npz, missing
+    from symlearn.data.har import UCI_HAR_TEST_SUBJECTS, read_hapt_rawdata
+    check_choice(classes, "classes", ("all", "transitions")); check_int(decimate, "decimate", min=1)
+    if path is not None and Path(path).is_dir(): rec = read_hapt_rawdata(path)
+    else:
+        f = Path(path) if path is not None else data_dir() / "har/hapt.npz"
+        if not f.exists(): raise missing("hapt", "UCI HAPT", "the original UCI HAPT folder")
+        rec = load_npz(f, ["signals", "labels", "rec_offsets", "rec_subject"])
+    X, y, s = hapt_long_windows(rec, window)
+    if classes == "transitions": X, y, s = X[y >= 6], y[y >= 6] - 6, s[y >= 6]
+    X, y = torch.from_numpy(np.ascontiguousarray(X)), torch.from_numpy(y)
+    te, va = np.isin(s, UCI_HAR_TEST_SUBJECTS), np.isin(s, VAL_SUBJECTS)
+    fi = ~te & ~va
+    parts = {"fit": (X[fi], y[fi]), "val": (X[va], y[va]), "test": (X[te], y[te])}
+    return _finish(parts, {"fit": n_fit, "val": n_val, "test": n_test}, decimate, 12 if classes == "all" else 6, data_seed)
 
 # %% ../../nbs/ssm/91_repro.ipynb #bf2494e9
 def macro_f1(y:torch.Tensor, p:torch.Tensor, k:int)->float:
@@ -80,9 +152,9 @@ def macro_f1(y:torch.Tensor, p:torch.Tensor, k:int)->float:
 
 @torch.no_grad()
 def predict(model, X:torch.Tensor, batch:int=256)->torch.Tensor:
-    "Predicted classes, in eval mode."
-    model.eval()
-    return torch.cat([model(X[i:i + batch]).argmax(-1) for i in range(0, len(X), batch)])
+    "Predicted classes (on the CPU), in eval mode, computed in batches on the model's device."
+    model.eval(); dev = next(model.parameters()).device
+    return torch.cat([model(X[i:i + batch].to(dev)).argmax(-1).cpu() for i in range(0, len(X), batch)])
 
 def corrupt(X:torch.Tensor, kind:str, seed:int=123)->torch.Tensor:
     "Test-time corruptions: 'noise' (σ = 0.5 train std) or 'missing' (a contiguous 25 % segment zeroed)."
@@ -93,31 +165,42 @@ def corrupt(X:torch.Tensor, kind:str, seed:int=123)->torch.Tensor:
     return X.masked_fill(m[:, None, :], 0.0)
 
 # %% ../../nbs/ssm/91_repro.ipynb #b1e67e06
-def train_arm(arm:str, data:dict, seed:int, epochs:int=6, batch:int=64, lr:float=3e-3, robust:bool=True)->dict:
+def _sync(dev:torch.device):
+    if dev.type == "cuda": torch.cuda.synchronize(dev)
+
+def train_arm(arm:str, data:dict, seed:int, epochs:int=6, batch:int=64, lr:float=3e-3, robust:bool=True,
+              device=None, # None: CUDA when available, else CPU (data stay on the CPU, batches are moved)
+             )->dict:
     "Train one arm with one seed; per-epoch curves, best-validation test metrics, robustness, timing."
     (Xf, yf), (Xv, yv), (Xt, yt) = data["fit"], data["val"], data["test"]; K = data["n_classes"]
+    dev = get_device(device)
     seed_everything(seed)
-    model = make_model(arm, K, Xf.shape[-1])
+    model = make_model(arm, K, Xf.shape[-1], in_channels=Xf.shape[1]).to(dev)   # built on the CPU: same init on every device
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
     g = torch.Generator().manual_seed(seed)
     hist = {"train_loss": [], "val_acc": [], "epoch_s": []}; best, best_state = -1.0, None
     for ep in range(epochs):
-        model.train(); t0 = time.process_time(); w0 = time.perf_counter(); tot = 0.0
+        model.train(); _sync(dev); w0 = time.perf_counter(); tot = 0.0
         for i in torch.randperm(len(yf), generator=g).split(batch):
-            loss = F.cross_entropy(model(Xf[i]), yf[i], label_smoothing=0.1)
+            xb, yb = Xf[i].to(dev), yf[i].to(dev)
+            loss = F.cross_entropy(model(xb), yb, label_smoothing=0.1)
             if not torch.isfinite(loss): raise FloatingPointError(f"{arm} seed {seed}: non-finite loss at epoch {ep}")
             opt.zero_grad(); loss.backward(); opt.step(); tot += loss.item() * len(i)
-        hist["epoch_s"].append(time.perf_counter() - w0); hist["train_loss"].append(tot / len(yf))
+        _sync(dev); hist["epoch_s"].append(time.perf_counter() - w0); hist["train_loss"].append(tot / len(yf))
         va = (predict(model, Xv) == yv).float().mean().item(); hist["val_acc"].append(va)
         if va > best: best, best_state = va, {k: v.clone() for k, v in model.state_dict().items()}
     model.load_state_dict(best_state)
     p = predict(model, Xt)
     res = {"arm": arm, "seed": seed, "test_acc": (p == yt).float().mean().item(), "test_f1": macro_f1(yt, p, K),
-           "best_val": best, "params": sum(q.numel() for q in model.parameters()), **hist}
+           "best_val": best, "params": sum(q.numel() for q in model.parameters()), "device": str(dev), **hist}
     if robust:   # on a fixed stratified subset of the test windows (at most 480), to bound the cost
         i = torch.from_numpy(_stratified(yt.numpy(), 480, 0)) if len(yt) > 480 else torch.arange(len(yt))
         for kind in ("noise", "missing"):
             res[f"acc_{kind}"] = (predict(model, corrupt(Xt[i], kind)) == yt[i]).float().mean().item()
+    if ARMS[arm].get("learnable"):    # the learned β = sigmoid(logit) and α per channel, per layer
+        mods = [m for m in model.modules() if getattr(m, "learnable", False)]
+        res["learned"] = [{"beta": mean_std(torch.sigmoid(m.beta_logit).flatten().tolist()),
+                           "alpha": mean_std(m.alpha_param.flatten().tolist())} for m in mods]
     return res
 
 # %% ../../nbs/ssm/91_repro.ipynb #daf5574a
@@ -149,12 +232,12 @@ def claims(per:dict)->list[dict]:
         d = (ma - mb) if higher else (mb - ma)
         rows.append({"claim": name, "a": a, "b": b, "metric": key, "a_mean": ma, "b_mean": mb, "diff": ma - mb,
                      "pooled_sd": sd, "held": bool(d > sd)})
-    for m in ("momentum", "momentum-gm", "complex"):
+    for m in ("momentum", "momentum-gm", "complex") + EXTRA_ARMS:
         for b in ("mamba", "transformer"): cmp("accuracy gain", m, b, "test_acc")
         for k in ("acc_noise", "acc_missing"): cmp("robustness", m, "mamba", k)
         cmp("faster convergence (AULC of val acc)", m, "mamba", "aulc_val")
     for b in ("momentum", "momentum-gm"): cmp("complex strongest", "complex", b, "test_acc")
-    for m in ("momentum", "momentum-gm", "complex"):
+    for m in ("momentum", "momentum-gm", "complex") + EXTRA_ARMS:
         if m in per and "mamba" in per:
             r = per[m]["epoch_s"]["mean"] / per["mamba"]["epoch_s"]["mean"]
             rows.append({"claim": "moderate cost (s/epoch ratio <= 1.6)", "a": m, "b": "mamba", "metric": "epoch_s",
@@ -162,7 +245,7 @@ def claims(per:dict)->list[dict]:
     return rows
 
 # %% ../../nbs/ssm/91_repro.ipynb #abf97f9b
-def _plots(runs:list[dict], per:dict, out:Path):
+def _plots(runs:list[dict], per:dict, out:Path, name:str="hapt", title:str=""):
     import matplotlib; matplotlib.use("Agg"); import matplotlib.pyplot as plt
     fig, ax = plt.subplots(1, 3, figsize=(13, 3.4))
     for i, a in enumerate(per):
@@ -175,10 +258,27 @@ def _plots(runs:list[dict], per:dict, out:Path):
         ax[2].errorbar(np.arange(len(ks)) + 0.08 * i, [per[a][k]["mean"] for k in ks], [per[a][k]["std"] for k in ks],
                        fmt="o", color=f"C{i}", capsize=3, label=a)
         ax[2].set_xticks(range(len(ks)), ["clean", "noise σ=0.5", "25% missing"][:len(ks)])
-    ax[0].set(xlabel="epoch", ylabel="validation accuracy", title="convergence"); ax[0].legend(fontsize=7)
+    ax[0].set(xlabel="epoch", ylabel="validation accuracy", title=f"{title} convergence".strip()); ax[0].legend(fontsize=7)
     ax[1].set(xlabel="wall time (s)", ylabel="train loss", title="loss vs wall time")
     ax[2].set(ylabel="test accuracy", title="test accuracy (mean ± std over seeds)")
-    plt.tight_layout(); fig.savefig(out / "hapt.png", dpi=110); plt.close(fig)
+    plt.tight_layout(); fig.savefig(out / f"{name}.png", dpi=110); plt.close(fig)
+
+# %% ../../nbs/ssm/91_repro.ipynb #a461c95a
+def _run_grid(store:ResultStore, key, arms:tuple, seeds:int, fit)->list[dict]:
+    "Run every (arm, seed) not yet in `store` (core arms seed by seed first, then the others), return all runs."
+    from fastprogress.fastprogress import progress_bar
+    core = [a for a in arms if a in CORE_ARMS]
+    jobs = [(a, s) for s in range(seeds) for a in core] + [(a, s) for a in arms if a not in core for s in range(seeds)]
+    for a, s in progress_bar(jobs):
+        if not store.done(key(a, s)): store.add(key(a, s), fit(a, s))
+    return [store[key(a, s)] for a, s in jobs]
+
+def _report(runs:list[dict], out:Path, name:str, title:str, cfg:dict, data:dict)->dict:
+    "Summary, claims table and plots of a finished grid."
+    per = summarise(runs); _plots(runs, per, out, name, title)
+    table = {a: {k: fmt_ms(v, 3) for k, v in d.items() if isinstance(v, dict) and "mean" in v} for a, d in per.items()}
+    return {"config": dict(cfg), "sizes": {k: len(data[k][1]) for k in ("fit", "val", "test")},
+            "per_arm": per, "table": table, "claims": claims(per), "runs": runs}
 
 # %% ../../nbs/ssm/91_repro.ipynb #415f5c3b
 @reproduction("mma-hapt")
@@ -191,16 +291,57 @@ def repro_hapt(out:Path, quick:bool, seeds:int)->dict:
     from fastprogress.fastprogress import progress_bar
     out = Path(out)
     if quick: cfg = dict(n_fit=192, n_val=128, n_test=400, epochs=2, arms=("mamba", "momentum-gm", "transformer"))
-    else: cfg = dict(n_fit=1000, n_val=None, n_test=None, epochs=8, arms=tuple(ARMS))
+    else: cfg = dict(n_fit=1000, n_val=None, n_test=None, epochs=8, arms=HAPT_ARMS + EXTRA_ARMS)
     data = prepare_hapt(cfg["n_fit"], cfg["n_val"], cfg["n_test"])
     store = ResultStore(out / ("runs_quick.jsonl" if quick else "runs.jsonl"))
-    core = [a for a in cfg["arms"] if a in CORE_ARMS]       # the ablation arms run last
-    jobs = [(a, s) for s in range(seeds) for a in core] + [(a, s) for a in cfg["arms"] if a not in core for s in range(seeds)]
     key = lambda a, s: f"{a}/seed{s}/fit{cfg['n_fit']}/val{cfg['n_val']}/ep{cfg['epochs']}"
-    for a, s in progress_bar(jobs):
-        if not store.done(key(a, s)): store.add(key(a, s), train_arm(a, data, s, epochs=cfg["epochs"]))
-    runs = [store[key(a, s)] for a, s in jobs]
-    per = summarise(runs); _plots(runs, per, out)
-    table = {a: {k: fmt_ms(v, 3) for k, v in d.items() if isinstance(v, dict) and "mean" in v} for a, d in per.items()}
-    return {"config": {k: v for k, v in cfg.items()}, "sizes": {k: len(data[k][1]) for k in ("fit", "val", "test")},
-            "per_arm": per, "table": table, "claims": claims(per), "runs": runs}
+    runs = _run_grid(store, key, cfg["arms"], seeds, lambda a, s: train_arm(a, data, s, epochs=cfg["epochs"]))
+    return _report(runs, out, "hapt", "HAPT", cfg, data)
+
+# %% ../../nbs/ssm/91_repro.ipynb #95597a26
+@reproduction("mma-basicmotions")
+def repro_basicmotions(out:Path, quick:bool, seeds:int)->dict:
+    "Momentum Mamba vs Mamba vs Transformer on UEA BasicMotions (4 activities, 40 + 40 smartwatch series)."
+    from symlearn.data.core import available
+    if not available("basicmotions"):
+        msg = "skipped: the BasicMotions cache is absent (run `symlearn fetch-data basicmotions`)"
+        print(msg); return {"skipped": msg}
+    out = Path(out)
+    if quick: cfg = dict(epochs=10, arms=CORE_ARMS)
+    else: cfg = dict(epochs=40, arms=HAPT_ARMS + EXTRA_ARMS)
+    data = prepare_basicmotions()
+    store = ResultStore(out / ("runs_quick.jsonl" if quick else "runs.jsonl"))
+    key = lambda a, s: f"{a}/seed{s}/ep{cfg['epochs']}"
+    runs = _run_grid(store, key, cfg["arms"], seeds, lambda a, s: train_arm(a, data, s, epochs=cfg["epochs"], batch=16))
+    return _report(runs, out, "basicmotions", "BasicMotions", cfg, data)
+
+# %% ../../nbs/ssm/91_repro.ipynb #125f620e
+LONG_ARMS = ("mamba", "momentum", "momentum-gm", "complex", "transformer")
+
+def _long_config(quick:bool, cuda:bool)->dict:
+    if quick: return dict(tasks=[dict(window=512, decimate=4, classes="all")], n_fit=96, n_val=64, n_test=128, epochs=1,
+                          batch=32, arms=("mamba", "momentum-gm", "transformer"))
+    if cuda: return dict(tasks=[dict(window=512, decimate=1, classes="all"), dict(window=1024, decimate=1, classes="transitions")],
+                         n_fit=None, n_val=None, n_test=None, epochs=15, batch=32, arms=LONG_ARMS + EXTRA_ARMS)
+    return dict(tasks=[dict(window=512, decimate=2, classes="all")], n_fit=1000, n_val=None, n_test=None, epochs=8,
+                batch=32, arms=LONG_ARMS)
+
+@reproduction("mma-hapt-long")
+def repro_hapt_long(out:Path, quick:bool, seeds:int)->dict:
+    "Long HAPT windows (512/1024 samples) with postural transitions: Mamba vs momentum vs complex vs Transformer."
+    from symlearn.data.core import available
+    if not available("hapt"):
+        msg = "skipped: the UCI HAPT cache is absent (run `symlearn fetch-data hapt`)"
+        print(msg); return {"skipped": msg}
+    out = Path(out); dev = get_device()
+    cfg = _long_config(quick, dev.type == "cuda")
+    store = ResultStore(out / ("runs_quick.jsonl" if quick else "runs.jsonl")); res = {"device": str(dev), "tasks": {}}
+    for t in cfg["tasks"]:
+        data = prepare_hapt_long(t["window"], t["decimate"], t["classes"], cfg["n_fit"], cfg["n_val"], cfg["n_test"])
+        tag = f"w{t['window']}d{t['decimate']}{t['classes'][0]}"     # e.g. w512d2a: 512 samples, every 2nd, all classes
+        key = lambda a, s: f"{tag}/{a}/seed{s}/fit{cfg['n_fit']}/ep{cfg['epochs']}/{dev.type}"
+        runs = _run_grid(store, key, cfg["arms"], seeds,
+                         lambda a, s: train_arm(a, data, s, epochs=cfg["epochs"], batch=cfg["batch"], device=dev))
+        res["tasks"][tag] = _report(runs, out, f"hapt_long_{tag}", f"HAPT {t['window']}/{t['decimate']}", cfg | t, data)
+        res["tasks"][tag]["L"] = data["fit"][0].shape[-1]
+    return res
