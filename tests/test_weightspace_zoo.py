@@ -172,6 +172,20 @@ def test_cli_quick_inr_on_digits(tmp_path, capsys):
     assert len(z) == 8 and z.config["data"] == "digits"
     d = zoo_data("digits")
     assert torch.allclose(psnr(render(z.ws, (8, 8)), d["train_x"][:8, 0]), z.metrics["psnr"].float(), atol=1e-4)
+    assert torch.equal(z.labels, d["train_y"][:8])          # the INR zoo keeps each image's class
+
+
+def test_inr_zoo_keeps_labels(tmp_path):
+    imgs, lab = torch.rand(5, 6, 6), torch.tensor([3, 1, 4, 1, 5])
+    z = make_inr_zoo(tmp_path/"l", imgs, labels=lab, steps=2, shard_size=2, display=False)
+    assert torch.equal(z.labels, lab) and z.labels.dtype == torch.int64
+    # zoo tensors are plain data: no autograd leaves or graphs (a metanetwork trained on them must backprop only into itself)
+    assert not any(t.requires_grad or t.grad_fn is not None for t in z.ws.weights + z.ws.biases)
+    ws, _ = fit_sirens(imgs, steps=2)
+    assert not any(t.requires_grad for t in ws.weights + ws.biases)
+    assert torch.equal(make_inr_zoo(tmp_path/"u", imgs, steps=2, display=False).labels, torch.full((5,), -1))
+    with pytest.raises(ValueError, match="labels"): make_inr_zoo(tmp_path/"v", imgs, labels=lab[:3], steps=2, display=False)
+    with pytest.raises(ValueError, match="labels"): make_inr_zoo(tmp_path/"w", "digits", labels=lab, steps=2, display=False)
 
 
 @pytest.mark.realdata

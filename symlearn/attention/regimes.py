@@ -44,11 +44,18 @@ def small_scale_index(X:Tensor, # tokens [..., n, d]
                      )->Tensor:
     "$\\kappa(X)=\\sum_h\\operatorname{tr}(V_h\\Sigma A_h^\\top\\Sigma)/(\\operatorname{tr}\\Sigma)^2$."
     p = check_heads(X, Q, K, V)
-    A = p.Q.transpose(-1, -2) @ p.K / math.sqrt(p.Q.shape[-2])       # [(B), H, d, d]
-    _, _, S = _centred(X)
-    S = S.unsqueeze(-3)                                             # broadcast over heads
-    k = torch.diagonal(p.V @ S @ A.transpose(-1, -2) @ S, dim1=-2, dim2=-1).sum(-1)
-    k = k / torch.diagonal(S, dim1=-2, dim2=-1).sum(-1) ** 2
+    n, d = X.shape[-2:]
+    _, E, S = _centred(X)
+    if n < d:                                                       # token form: n x n products (real models: n << d)
+        Eh = E.unsqueeze(-3)                                        # [..., 1, n, d]
+        M1 = Eh @ p.V @ E.unsqueeze(-3).transpose(-1, -2)           # E V E^T, [..., H, n, n]
+        M2 = (Eh @ p.K.transpose(-1, -2)) @ (Eh @ p.Q.transpose(-1, -2)).transpose(-1, -2) / math.sqrt(p.Q.shape[-2])
+        k = (M1 * M2.transpose(-1, -2)).sum((-1, -2)) / n ** 2      # tr(E V E^T E A^T E^T) / n^2
+    else:
+        A = p.Q.transpose(-1, -2) @ p.K / math.sqrt(p.Q.shape[-2])   # [(B), H, d, d]
+        Sh = S.unsqueeze(-3)                                        # broadcast over heads
+        k = torch.diagonal(p.V @ Sh @ A.transpose(-1, -2) @ Sh, dim1=-2, dim2=-1).sum(-1)
+    k = k / torch.diagonal(S, dim1=-2, dim2=-1).sum(-1).unsqueeze(-1) ** 2
     return k if per_head else k.sum(-1)
 
 # %% ../../nbs/attention/01_regimes.ipynb #80f7094f

@@ -16,7 +16,8 @@ from .flow import Heads, RotaryPE, _field, rope_rotate, sinusoidal_pe
 from .regimes import _eig_sym, regime, regime_from_states
 
 # %% auto #0
-__all__ = ['REGIMES', 'REFINEMENTS', 'AttentionLayer', 'TinyTransformer', 'pointer_task', 'train_tiny']
+__all__ = ['REGIMES', 'REFINEMENTS', 'AttentionLayer', 'TinyTransformer', 'pointer_task', 'train_tiny', 'char_windows',
+           'train_char_lm', 'patchify', 'train_vit']
 
 # %% ../../nbs/attention/20_tiny.ipynb #a979a96e
 REGIMES = ("free", "zero", "diverge", "cluster")
@@ -28,8 +29,9 @@ def _skew(M): return (M - M.transpose(-1, -2)) / 2
 class AttentionLayer(nn.Module):
     "One residual attention layer X + h Attn(X) with optional forcing and refinements."
     def __init__(self, d:int, n_heads:int, regime:str="free", strength:float=1.0, rho:float=0.5, eps:float=1e-2,
-                 refinements=(), rope:RotaryPE|None=None, rope_fraction:float=1.0, h:float=1.0):
+                 refinements=(), rope:RotaryPE|None=None, rope_fraction:float=1.0, h:float=1.0, causal:bool=False):
         super().__init__()
+        self.causal = bool(causal)
         self.d, self.H, self.regime, self.strength, self.rho, self.eps, self.h = d, n_heads, regime, strength, rho, eps, h
         self.refinements, self.rope, self.rope_fraction = tuple(refinements), rope, rope_fraction
         s = 1 / math.sqrt(d)
@@ -61,14 +63,14 @@ class AttentionLayer(nn.Module):
         else:
             A, V = self.AV()
             Q = torch.eye(self.d, dtype=A.dtype, device=A.device).expand_as(A); K = math.sqrt(self.d) * A
-        if "value_shift" in self.refinements: V = V + self.a ** 2 * torch.eye(self.d, dtype=V.dtype, device=V.device)
+        if "value_shift" in self.refinements: V = V + self.a * torch.eye(self.d, dtype=V.dtype, device=V.device)
         return Heads(Q, K, V)
 
     def velocity(self, X:Tensor, pe_table:Tensor|None=None)->Tensor:
         "The attention branch Attn(X) (no residual)."
         p = self.heads()
         if not ({"qk_shift", "pe_logits"} & set(self.refinements)) and self.rope_fraction == 1:
-            return _field(X, p, self.rope, False)                     # the flow's own field
+            return _field(X, p, self.rope, self.causal)               # the flow's own field
         dk = p.Q.shape[-2]
         Y = X + self.c * pe_table if ("pe_logits" in self.refinements and pe_table is not None) else X
         q, k = torch.einsum("bnd,hkd->bhnk", Y, p.Q), torch.einsum("bnd,hkd->bhnk", Y, p.K)
@@ -79,6 +81,8 @@ class AttentionLayer(nn.Module):
             k = torch.cat([rope_rotate(k[..., :r], pos, self.rope.base, self.rope.layout), k[..., r:]], -1)
         s = q @ k.transpose(-1, -2) / math.sqrt(dk)
         if "qk_shift" in self.refinements: s = s + self.beta * (X @ X.transpose(-1, -2))[:, None] / math.sqrt(self.d)
+        if self.causal:
+            n = X.shape[-2]; s = s.masked_fill(~torch.ones(n, n, dtype=torch.bool, device=X.device).tril(), float("-inf"))
         v = torch.einsum("bnd,hed->bhne", X, p.V)
         return (torch.softmax(s, -1) @ v).sum(1)
 
@@ -86,8 +90,8 @@ class AttentionLayer(nn.Module):
 
 # %% ../../nbs/attention/20_tiny.ipynb #5f4f6ae3
 class TinyTransformer(nn.Module):
-    "A small classifier whose attention branches are unnormalised Euler steps of the attention flow."
-    def __init__(self, vocab:int, # input vocabulary size
+    "A small classifier (or causal LM) whose attention branches are unnormalised Euler steps of the attention flow."
+    def __init__(self, vocab:int|None, # input vocabulary size (None with `in_features`)
                  n_classes:int, # output classes
                  max_len:int=64, # longest sequence
                  d:int=32, n_layers:int=2, n_heads:int=2, # width, depth, heads
@@ -99,6 +103,8 @@ class TinyTransformer(nn.Module):
                  ffn:bool=True, final_norm:bool=False, # pre-norm FFN sublayers; LayerNorm before the readout
                  h:float=1.0, # residual step
                  refinement=None, # optional user callable layer(X, velocity) -> velocity, for other candidates
+                 in_features:int|None=None, # continuous inputs [B, n, in_features] (e.g. image patches) instead of ids
+                 causal:bool=False, # attend only to earlier tokens (language models)
                 ):
         super().__init__()
         check_choice(pe, "pe", ("absolute", "rope", "none")); check_choice(regime, "regime", REGIMES)
@@ -108,12 +114,14 @@ class TinyTransformer(nn.Module):
         if "pe_logits" in refinements and pe != "absolute": bad_arg("refinements", "'pe_logits' only with pe='absolute'", pe)
         check_scalar(rope_fraction, "rope_fraction", 0, 1)
         self.pe, self.final_norm, self.refinement = pe, final_norm, refinement
-        self.emb = nn.Embedding(vocab, d)
+        if in_features is None and vocab is None: bad_arg("vocab", "an int (or pass in_features=)", vocab)
+        self.emb = nn.Linear(check_int(in_features, "in_features", min=1), d) if in_features is not None \
+                   else nn.Embedding(check_int(vocab, "vocab", min=1), d)
         self.pos = nn.Parameter(0.1 * torch.randn(max_len, d)) if pe == "absolute" else None
         rope = RotaryPE(rope_base) if pe == "rope" else None
         frac = rope_fraction if "partial_rope" in refinements else 1.0
         self.layers = nn.ModuleList([AttentionLayer(d, n_heads, regime, strength, refinements=refinements, rope=rope,
-                                                    rope_fraction=frac, h=h) for _ in range(n_layers)])
+                                                    rope_fraction=frac, h=h, causal=causal) for _ in range(n_layers)])
         for l in self.layers:
             if "pe_logits" in refinements: l.c = nn.Parameter(torch.zeros(()))
         self.ffns = nn.ModuleList([nn.Sequential(nn.LayerNorm(d), nn.Linear(d, 2 * d), nn.GELU(), nn.Linear(2 * d, d))
@@ -137,6 +145,9 @@ class TinyTransformer(nn.Module):
 
     def forward(self, ids:Tensor)->Tensor: # logits [B, n_classes]
         return self.out(self.norm(self.states(ids)[-1]).mean(1))
+
+    def token_logits(self, ids:Tensor)->Tensor: # logits [B, n, n_classes], one per position (next-token prediction)
+        return self.out(self.norm(self.states(ids)[-1]))
 
 # %% ../../nbs/attention/20_tiny.ipynb #c86d27a9
 def pointer_task(batch:int, n:int=12, vocab:int=16, generator=None)->tuple: # (ids [B, n], labels [B])
@@ -162,3 +173,62 @@ def train_tiny(model:TinyTransformer, steps:int=300, batch:int=64, lr:float=3e-3
         spread = [((s - s.mean(1, keepdim=True)) ** 2).sum(-1).mean().sqrt().item() for s in S]
     return dict(acc=(logits.argmax(-1) == ye).double().mean().item(), loss=Fn.cross_entropy(logits, ye).item(),
                 norm_ratio=norms[-1] / norms[0], spread_ratio=spread[-1] / spread[0])
+
+# %% ../../nbs/attention/20_tiny.ipynb #908e16c2
+def _diagnostics(S:list)->dict:
+    "Norm and spread of the token states after the last block relative to the input (means over the batch)."
+    norms = [s.norm(dim=-1).mean().item() for s in S]
+    spread = [((s - s.mean(1, keepdim=True)) ** 2).sum(-1).mean().sqrt().item() for s in S]
+    return dict(norm_ratio=norms[-1] / norms[0], spread_ratio=spread[-1] / spread[0])
+
+def char_windows(data:Tensor, # character ids [N]
+                 batch:int, n:int, # windows and their length
+                 generator=None)->tuple: # (inputs [batch, n], next-character targets [batch, n])
+    "Random windows of a character stream and their one-step-shifted targets."
+    i = torch.randint(0, len(data) - n - 1, (batch,), generator=generator)
+    idx = i[:, None] + torch.arange(n + 1)
+    w = data[idx]
+    return w[:, :-1], w[:, 1:]
+
+def train_char_lm(model:TinyTransformer, # built with causal=True, n_classes = vocabulary size
+                  train:Tensor, valid:Tensor, # character ids [N], [M]
+                  steps:int=300, batch:int=32, n:int=64, lr:float=3e-3, seed:int=0,
+                  eval_windows:int=256, # fixed validation windows (drawn with seed 10_000)
+                 )->dict:
+    "Train a causal character model; return validation bits per character and state diagnostics."
+    g = torch.Generator().manual_seed(seed)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    for _ in range(steps):
+        x, y = char_windows(train, batch, n, g)
+        loss = Fn.cross_entropy(model.token_logits(x).flatten(0, 1), y.flatten())
+        opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0); opt.step()
+    xe, ye = char_windows(valid, eval_windows, n, torch.Generator().manual_seed(10_000))
+    with torch.no_grad():
+        ce = sum(Fn.cross_entropy(model.token_logits(xe[i:i + 64]).flatten(0, 1), ye[i:i + 64].flatten(), reduction="sum").item()
+                 for i in range(0, eval_windows, 64)) / ye.numel()
+        diag = _diagnostics(model.states(xe[:64]))
+    return dict(bpc=ce / math.log(2), loss=ce, **diag)
+
+# %% ../../nbs/attention/20_tiny.ipynb #db06d109
+def patchify(X:Tensor, # images [N, H, W]
+             p:int=2, # patch side
+            )->Tensor: # patches [N, (H/p)(W/p), p*p] in raster order
+    "Non-overlapping p×p patches of a batch of images, as tokens."
+    N, H, W = check_tensor(X, "X", ndim=3).shape
+    if H % p or W % p: bad_arg("p", f"a divisor of the image size {H}x{W}", p)
+    return X.reshape(N, H // p, p, W // p, p).permute(0, 1, 3, 2, 4).reshape(N, (H // p) * (W // p), p * p)
+
+def train_vit(model:TinyTransformer, # built with in_features = p*p
+              Xtr:Tensor, ytr:Tensor, Xte:Tensor, yte:Tensor, # patch tokens [N, n, p*p] and labels
+              steps:int=300, batch:int=64, lr:float=3e-3, seed:int=0)->dict:
+    "Train a patch classifier; return test accuracy and state diagnostics."
+    g = torch.Generator().manual_seed(seed)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    for _ in range(steps):
+        i = torch.randint(0, len(Xtr), (batch,), generator=g)
+        loss = Fn.cross_entropy(model(Xtr[i]), ytr[i])
+        opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0); opt.step()
+    with torch.no_grad():
+        logits = model(Xte)
+        return dict(acc=(logits.argmax(-1) == yte).double().mean().item(), loss=Fn.cross_entropy(logits, yte).item(),
+                    **_diagnostics(model.states(Xte)))

@@ -180,7 +180,7 @@ def repro_stsw_flow(out:Path, quick:bool=True, seeds:int=3)->dict:
     "Spherical gradient flow to 12 vMFs on S^2: STSW vs SSW vs ambient SW at equal lines, p=2."
     import matplotlib.pyplot as plt
     seeds = check_int(seeds, "seeds", min=1)
-    cfg = dict(n_per=20, T=10, steps=150, every=15) if quick else dict(n_per=50, T=40, steps=500, every=25)
+    cfg = dict(n_per=20, T=10, steps=150, every=15) if quick else dict(n_per=50, T=20, steps=300, every=20)   # POT SSW: ~0.5 s CPU per step here
     methods = ["STSW", "SW-ambient"] if quick else list(sphere_methods(1))        # POT's SSW costs seconds per step: full mode only
     store = ResultStore(Path(out) / "units.jsonl")
     units = [(m, s) for m in methods for s in range(seeds)]
