@@ -1,4 +1,4 @@
-"""Vanilla Mamba vs Momentum Mamba (raw gain and gain-matched) vs complex momentum vs a Transformer, on real smartphone accelerometer + gyroscope windows, with identical initialisation, several seeds, and the paper's claims checked one by one.
+"""Vanilla Mamba vs Momentum Mamba (raw gain and gain-matched) vs complex momentum vs a Transformer, on real accelerometer + gyroscope windows (UCI HAPT short windows, long windows with postural transitions, and BasicMotions), with identical initialisation, several seeds, and the paper's claims checked one by one.
 
 Docs: https://symlearn.github.io/symlearn/ssm/repro.html.md"""
 
