@@ -17,20 +17,16 @@ from ..experiments import reproduction, ResultStore, mean_std, fmt_ms
 from .sliced import sliced_wasserstein
 from .tsw import tree_sliced_wasserstein
 from .flow import gradient_flow, w2_exact
+from .repro import flow_methods
 
 # %% auto #0
 __all__ = ['colour_methods', 'recolour', 'repro_colour_transfer']
 
 # %% ../../nbs/ot/93_repro_colour.ipynb #b64e2321
 def colour_methods(p:float=2.0, delta:float=10.0)->dict:
-    "Losses compared in colour transfer, each `f(X, Y, generator=g)`, all with 100 lines."
-    return {
-        "SW": lambda X, Y, generator: sliced_wasserstein(X, Y, n_projections=100, p=p, generator=generator),
-        "TSW-SL": lambda X, Y, generator: tree_sliced_wasserstein(X, Y, n_trees=25, n_lines=4, split="uniform", p=p,
-                                                                  root="target", generator=generator),
-        "Db-TSW": lambda X, Y, generator: tree_sliced_wasserstein(X, Y, n_trees=25, n_lines=4, delta=delta, p=p,
-                                                                  root="target", generator=generator),
-    }
+    "Losses compared in colour transfer: the Euclidean flows' SW, TSW-SL and Db-TSW (100 lines each), each `f(X, Y, generator=g)`."
+    m = flow_methods(3, p, delta)
+    return {k: m[k] for k in ("SW", "TSW-SL", "Db-TSW")}
 
 # %% ../../nbs/ot/93_repro_colour.ipynb #aa09c337
 def recolour(img:Tensor, # source image [3, H, W]
