@@ -271,6 +271,15 @@ def _plots(runs:list[dict], per:dict, out:Path, name:str="hapt", title:str=""):
     plt.tight_layout(); fig.savefig(out / f"{name}.png", dpi=110); plt.close(fig)
 
 # %% ../../nbs/ssm/91_repro.ipynb #a461c95a
+def _skip_if_absent(name:str, # data source name, e.g. 'hapt'
+                    what:str, # human name, e.g. 'UCI HAPT'
+                   )->dict|None:
+    "The summary of a skipped reproduction when `name` is not cached (printed), else None."
+    from symlearn.data.core import available
+    if available(name): return None
+    msg = f"skipped: the {what} cache is absent (run `symlearn fetch-data {name}`)"
+    print(msg); return {"skipped": msg}
+
 def _run_grid(store:ResultStore, key, arms:tuple, seeds:int, fit)->list[dict]:
     "Run every (arm, seed) not yet in `store` (core arms seed by seed first, then the others), return all runs."
     from fastprogress.fastprogress import progress_bar
@@ -291,11 +300,7 @@ def _report(runs:list[dict], out:Path, name:str, title:str, cfg:dict, data:dict)
 @reproduction("mma-hapt")
 def repro_hapt(out:Path, quick:bool, seeds:int)->dict:
     "Momentum Mamba vs Mamba vs Transformer on UCI HAPT (6 activities, subject split)."
-    from symlearn.data.core import available
-    if not available("hapt"):
-        msg = "skipped: the UCI HAPT cache is absent (run `symlearn fetch-data hapt`)"
-        print(msg); return {"skipped": msg}
-    from fastprogress.fastprogress import progress_bar
+    if (skip := _skip_if_absent("hapt", "UCI HAPT")) is not None: return skip
     out = Path(out)
     if quick: cfg = dict(n_fit=192, n_val=128, n_test=400, epochs=2, arms=("mamba", "momentum-gm", "transformer"))
     else: cfg = dict(n_fit=1000, n_val=None, n_test=None, epochs=8, arms=HAPT_ARMS + EXTRA_ARMS)
@@ -309,10 +314,7 @@ def repro_hapt(out:Path, quick:bool, seeds:int)->dict:
 @reproduction("mma-basicmotions")
 def repro_basicmotions(out:Path, quick:bool, seeds:int)->dict:
     "Momentum Mamba vs Mamba vs Transformer on UEA BasicMotions (4 activities, 40 + 40 smartwatch series)."
-    from symlearn.data.core import available
-    if not available("basicmotions"):
-        msg = "skipped: the BasicMotions cache is absent (run `symlearn fetch-data basicmotions`)"
-        print(msg); return {"skipped": msg}
+    if (skip := _skip_if_absent("basicmotions", "BasicMotions")) is not None: return skip
     out = Path(out)
     if quick: cfg = dict(epochs=10, arms=CORE_ARMS)
     else: cfg = dict(epochs=40, arms=HAPT_ARMS + EXTRA_ARMS)
@@ -336,10 +338,7 @@ def _long_config(quick:bool, cuda:bool)->dict:
 @reproduction("mma-hapt-long")
 def repro_hapt_long(out:Path, quick:bool, seeds:int)->dict:
     "Long HAPT windows (512/1024 samples) with postural transitions: Mamba vs momentum vs complex vs Transformer."
-    from symlearn.data.core import available
-    if not available("hapt"):
-        msg = "skipped: the UCI HAPT cache is absent (run `symlearn fetch-data hapt`)"
-        print(msg); return {"skipped": msg}
+    if (skip := _skip_if_absent("hapt", "UCI HAPT")) is not None: return skip
     out = Path(out); dev = get_device()
     cfg = _long_config(quick, dev.type == "cuda")
     store = ResultStore(out / ("runs_quick.jsonl" if quick else "runs.jsonl")); res = {"device": str(dev), "tasks": {}}
