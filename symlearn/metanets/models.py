@@ -96,33 +96,30 @@ class MonomialNFN(WeightSpaceModel):
         return self.head(self.pool(self.features(ws)))
 
 # %% ../../nbs/metanets/01_models.ipynb #a97466a1
-class HNP(WeightSpaceModel):
-    "HNP invariant model (Zhou et al., `nfn` parametrisation): invariant to hidden-neuron permutations."
-    def __init__(self, spec:NetSpec, channels:tuple=(16, 16, 5), head_hidden:int=200, out_features:int=1):
-        super().__init__()
+class _PermutationNFN(WeightSpaceModel):
+    "Shared body of `NP` and `HNP`: permutation-equivariant layers with ReLU, an invariant pool, an MLP head."
+    def _build(self, spec:NetSpec, layer, pool, channels:tuple, head_hidden:int, out_features:int):
         self.spec = _check_spec(spec)
         chans = (1,) + tuple(check_int(c, "channels", min=1) for c in channels)
-        self.layers = nn.ModuleList([HNPLinear(spec, a, b) for a, b in zip(chans[:-1], chans[1:])])
-        self.pool = HNPPool(spec, chans[-1])
+        self.layers = nn.ModuleList([layer(k, a, b) for k, (a, b) in enumerate(zip(chans[:-1], chans[1:]))])
+        self.pool = pool(spec, chans[-1])
         self.head = mlp_head(self.pool.out_features, check_int(head_hidden, "head_hidden", min=1), check_int(out_features, "out_features", min=1))
     def forward(self, ws:WeightSpace)->Tensor:
         x = self._input(ws)
         for lay in self.layers: x = lay(x).map(torch.relu)
         return self.head(self.pool(x))
 
-class NP(WeightSpaceModel):
+class HNP(_PermutationNFN):
+    "HNP invariant model (Zhou et al., `nfn` parametrisation): invariant to hidden-neuron permutations."
+    def __init__(self, spec:NetSpec, channels:tuple=(16, 16, 5), head_hidden:int=200, out_features:int=1):
+        super().__init__()
+        self._build(spec, lambda k, a, b: HNPLinear(spec, a, b), HNPPool, channels, head_hidden, out_features)
+
+class NP(_PermutationNFN):
     "NP invariant model (Zhou et al.; `io_embed=True` is NP-PosEmb): invariant to hidden-neuron permutations."
     def __init__(self, spec:NetSpec, channels:tuple=(16, 16, 5), head_hidden:int=200, out_features:int=1, io_embed:bool=True):
         super().__init__()
-        self.spec = _check_spec(spec)
-        chans = (1,) + tuple(check_int(c, "channels", min=1) for c in channels)
-        self.layers = nn.ModuleList([NPLinear(spec, a, b, io_embed=io_embed and k == 0) for k, (a, b) in enumerate(zip(chans[:-1], chans[1:]))])
-        self.pool = NPPool(spec, chans[-1])
-        self.head = mlp_head(self.pool.out_features, check_int(head_hidden, "head_hidden", min=1), check_int(out_features, "out_features", min=1))
-    def forward(self, ws:WeightSpace)->Tensor:
-        x = self._input(ws)
-        for lay in self.layers: x = lay(x).map(torch.relu)
-        return self.head(self.pool(x))
+        self._build(spec, lambda k, a, b: NPLinear(spec, a, b, io_embed=io_embed and k == 0), NPPool, channels, head_hidden, out_features)
 
 class STATNN(WeightSpaceModel):
     "STATNN (Unterthiner et al.): per-layer weight statistics → MLP."
