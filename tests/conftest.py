@@ -18,6 +18,12 @@ def dtype(request):
     return request.param
 
 @pytest.fixture
+def empty_cache(tmp_path, monkeypatch):
+    "An empty data cache (`SYMLEARN_DATA` pointed at a fresh folder): loaders must say how to fetch."
+    monkeypatch.setenv("SYMLEARN_DATA", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+@pytest.fixture
 def gen():
     "A seeded CPU generator."
     return torch.Generator().manual_seed(0)

@@ -9,11 +9,6 @@ from symlearn.data.core import available, restricted_load, load_npz, fetch_data,
 from symlearn.data.images import read_idx, load_idx_folder, load_fashion_mnist, load_mnist10k, load_digits, load_mnist
 from symlearn.data.har import load_hapt, hapt_windows
 
-@pytest.fixture
-def empty_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("SYMLEARN_DATA", str(tmp_path / "cache"))
-    return tmp_path / "cache"
-
 def _idx(path, arr):
     arr = np.asarray(arr, np.uint8)
     head = struct.pack(">II", 2051 if arr.ndim == 3 else 2049, len(arr)) + (struct.pack(">II", *arr.shape[1:]) if arr.ndim == 3 else b"")

@@ -35,10 +35,9 @@ def test_pixel_sampling():
     with pytest.raises(ValueError, match="n"): image_pixels(im, 31)
     with pytest.raises(ValueError, match="img"): image_pixels(im[None])
 
-def test_sources_and_missing(tmp_path, monkeypatch):
+def test_sources_and_missing(empty_cache):
     assert SOURCES["photos"].groups == ("core",) and SOURCES["opencv-samples"].groups == ("images",)
     assert photo_names()["starry_night"] == "opencv-samples"
-    monkeypatch.setenv("SYMLEARN_DATA", str(tmp_path))
     with pytest.raises(FileNotFoundError, match="fetch-data opencv-samples"): load_photo("starry_night")
     with pytest.raises(FileNotFoundError, match="fetch-data photos"): load_photo("coffee")
     with pytest.raises(ValueError, match="name"): load_photo("lena")

@@ -38,8 +38,7 @@ def test_csv_drops_incomplete_rows_and_names_the_file(tmp_path):
     with pytest.raises(ValueError, match="cat.csv: no row"): read_latlon_csv(f)
     with pytest.raises(FileNotFoundError): load_sphere_points(path=tmp_path / "absent.csv")
 
-def test_missing_cache_says_how_to_fetch(tmp_path, monkeypatch):
-    monkeypatch.setenv("SYMLEARN_DATA", str(tmp_path / "cache"))
+def test_missing_cache_says_how_to_fetch(empty_cache):
     with pytest.raises(FileNotFoundError, match="symlearn fetch-data volcanoes"): load_sphere_points()
     with pytest.raises(ValueError, match="name"): load_sphere_points("fires")
 

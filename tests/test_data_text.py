@@ -7,11 +7,6 @@ from symlearn.data.core import available, SOURCES
 from symlearn.data.text import (untag_brown, brown_documents, brown_sentences, load_text, text_split, char_vocab,
                                 encode_chars, decode_chars, load_char_corpus)
 
-@pytest.fixture
-def empty_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("SYMLEARN_DATA", str(tmp_path / "cache"))
-    return tmp_path / "cache"
-
 def _brown(d:Path, tagged:bool, n_a:int=10, n_b:int=3):
     docs = {f"ca{i:02d}": f"\tDoc/nn a{i}/cd has/hvz 1/2/cd ./.\n\n\tEnd/nn ./.\n" for i in range(1, n_a + 1)}
     docs.update({f"cb{i:02d}": f"\tB/np {i}/cd ./.\n" for i in range(1, n_b + 1)})
