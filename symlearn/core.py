@@ -15,7 +15,7 @@ from torch import Tensor
 
 # %% auto #0
 __all__ = ['get_device', 'default_float', 'seed_everything', 'make_generator', 'check_int', 'check_scalar', 'check_choice',
-           'check_tensor', 'check_same', 'check_weights', 'check_on_sphere', 'bad_arg', 'in_test']
+           'check_tensor', 'check_same', 'check_weights', 'check_on_sphere', 'bad_arg', 'in_test', 'tolerance']
 
 # %% ../nbs/00_core.ipynb #1b7adc04
 def get_device(device:str|torch.device|None=None, # `None` picks CUDA when available, else CPU
@@ -237,3 +237,20 @@ def bad_arg(name:str, # the argument's name
 def in_test()->bool:
     "True when running under `nbdev-test` or pytest."
     return bool(os.environ.get("IN_TEST")) or "PYTEST_CURRENT_TEST" in os.environ
+
+# %% ../nbs/00_core.ipynb #c2201771
+def tolerance(dtype:torch.dtype|Tensor, # a floating dtype, or a tensor whose dtype is used
+              scale:float=1.0, # magnitude of the terms involved (e.g. `x.abs().max()`)
+              n_terms:int=1, # number of rounded operations accumulated into one result (e.g. a reduction's length)
+              factor:float=8.0, # safety factor c
+             )->float: # c · eps(dtype) · scale · max(1, n_terms)
+    "Round-off tolerance for a computation of `n_terms` operations on values of size `scale` in `dtype`."
+    if isinstance(dtype, Tensor): dtype = dtype.dtype
+    if not isinstance(dtype, torch.dtype) or not (dtype.is_floating_point or dtype.is_complex):
+        raise TypeError(f"`dtype` must be a floating or complex torch.dtype (or a tensor of one); got {_got(dtype)}")
+    real = {torch.complex64: torch.float32, torch.complex128: torch.float64}.get(dtype, dtype)
+    scale = float(check_scalar(scale, "scale", low=0))
+    n_terms = check_int(n_terms, "n_terms", min=0)
+    factor = float(check_scalar(factor, "factor", low=0))
+    if factor == 0: bad_arg("factor", "> 0", factor)
+    return factor * torch.finfo(real).eps * scale * max(1, n_terms)
