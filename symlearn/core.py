@@ -245,7 +245,7 @@ def bad_arg(name:str, # the argument's name
     if got is not None: msg += f"; got {got if isinstance(got, str) else _got(got)}"
     raise exc(msg)
 
-# %% ../nbs/00_core.ipynb #68de75e9
+# %% ../nbs/00_core.ipynb #f69c460c
 def check_bool(value, # the value to check
                name:str, # argument name used in the error message
               )->bool:
@@ -269,7 +269,7 @@ def check_generator(generator, # a `torch.Generator` or None
             raise ValueError(f"`{name}` must be a generator on {want.type} (the device of the data); got one on {generator.device}")
     return generator
 
-# %% ../nbs/00_core.ipynb #deee4009
+# %% ../nbs/00_core.ipynb #3590fd67
 def check_magnitude(x:Tensor, # a floating tensor (already checked to be finite)
                     name:str, # argument name used in the error message
                     power:float=2.0, # the largest power the computation raises entries to
