@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 import torch
 from torch import Tensor
-from ..core import check_tensor, check_same, check_int, check_scalar, check_choice, bad_arg
+from ..core import (check_tensor, check_same, check_int, check_scalar, check_choice, bad_arg, check_generator,
+                           check_device, default_float)
 
 # %% auto #0
 __all__ = ['ConcurrentTrees', 'ChainTrees', 'SphericalTrees', 'sample_directions_frames', 'sample_concurrent_trees',
@@ -72,9 +73,10 @@ class SphericalTrees(_Trees):
 
 # %% ../../nbs/ot/01_trees.ipynb #b538defd
 def _device(generator, device, ref=None):
-    if device is not None: return torch.device(device)
-    if generator is not None: return generator.device
-    return ref.device if ref is not None else torch.device("cpu")
+    check_generator(generator); device = check_device(device)
+    if device is not None: return device
+    if ref is not None: return ref.device
+    return generator.device if generator is not None else torch.device("cpu")
 
 def _randn(shape, generator, dtype, device):
     if generator is not None and generator.device.type != torch.device(device).type:
@@ -91,14 +93,14 @@ def sample_directions_frames(n_trees:int, # T
                              n_lines:int, # k
                              d:int, # ambient dimension
                              frame:str="gaussian", # 'gaussian' (i.i.d. uniform) or 'orthogonal' (random orthonormal k-frame, k <= d)
-                             generator:torch.Generator|None=None,
-                             dtype:torch.dtype|None=None,
-                             device=None,
+                             generator:torch.Generator|None=None, # drives the draw (None: torch's global generator)
+                             dtype:torch.dtype|None=None, # float dtype (default: torch's default)
+                             device:str|torch.device|None=None, # device of the result (default: the generator's, else CPU)
                             )->Tensor: # unit directions, shape [T, k, d]
     "Directions of `n_trees` tree systems: i.i.d. uniform on the sphere, or a Haar-random orthonormal frame per tree."
     T, k, d = check_int(n_trees, "n_trees", min=1), check_int(n_lines, "n_lines", min=1), check_int(d, "d", min=1)
     check_choice(frame, "frame", ["gaussian", "orthogonal"])
-    dtype = dtype or torch.get_default_dtype()
+    dtype = default_float(dtype)
     device = _device(generator, device)
     if frame == "gaussian":
         th = _randn((T, k, d), generator, dtype, device)
@@ -117,7 +119,7 @@ def sample_concurrent_trees(n_trees:int, # T
                             root_mean:Tensor, # centre of the roots, shape [d] or [T, d]
                             root_std:float=0.1, # roots ~ N(root_mean, root_std^2 I)
                             frame:str="gaussian", # 'gaussian' (Db-TSW) or 'orthogonal' (Db-TSW-perp, k <= d)
-                            generator:torch.Generator|None=None,
+                            generator:torch.Generator|None=None, # drives the draw (None: torch's global generator)
                             dtype:torch.dtype|None=None, # default: root_mean's dtype
                             device=None, # default: root_mean's device
                            )->ConcurrentTrees:
@@ -127,7 +129,7 @@ def sample_concurrent_trees(n_trees:int, # T
     if root_mean.shape[-1] != d or (root_mean.ndim == 2 and root_mean.shape[0] != T):
         bad_arg("root_mean", f"of shape [{d}] or [{T}, {d}]", root_mean)
     root_std = check_scalar(root_std, "root_std", low=0)
-    dtype, device = dtype or root_mean.dtype, device or root_mean.device
+    dtype, device = default_float(dtype) if dtype is not None else root_mean.dtype, _device(generator, device, root_mean)
     theta = sample_directions_frames(T, n_lines, d, frame, generator, dtype, device)
     root = root_mean.to(dtype=dtype, device=device).expand(T, d) + root_std * _randn((T, d), generator, dtype, device)
     return ConcurrentTrees(root=root, theta=theta)
@@ -140,17 +142,17 @@ def sample_chain_trees(n_trees:int, # T
                        center:Tensor|None=None, # centre of the box of first sources, shape [d] (default 0)
                        box:float=1.0, # first source ~ U(center + [-box, box]^d)
                        offset:float=0.1, # attachment coordinates ~ U[-offset, offset]
-                       generator:torch.Generator|None=None,
-                       dtype:torch.dtype|None=None,
-                       device=None,
+                       generator:torch.Generator|None=None, # drives the draw (None: torch's global generator)
+                       dtype:torch.dtype|None=None, # float dtype (default: torch's default)
+                       device:str|torch.device|None=None, # device of the result (default: the generator's, else CPU)
                       )->ChainTrees:
     "Sample `n_trees` chains of `n_lines` lines (TSW-SL): each line starts on the previous one."
     T, k, d = check_int(n_trees, "n_trees", min=1), check_int(n_lines, "n_lines", min=1), check_int(d, "d", min=1)
     box, offset = check_scalar(box, "box", low=0), check_scalar(offset, "offset", low=0)
     if center is not None:
         center = check_tensor(center, "center", shape=(d,), dtype="float")
-        dtype, device = dtype or center.dtype, device or center.device
-    dtype = dtype or torch.get_default_dtype(); device = _device(generator, device)
+        dtype, device = default_float(dtype) if dtype is not None else center.dtype, _device(generator, device, center)
+    dtype = default_float(dtype); device = _device(generator, device)
     theta = sample_directions_frames(T, k, d, "gaussian", generator, dtype, device)
     x1 = box * (2 * _rand((T, 1, d), generator, dtype, device) - 1)
     if center is not None: x1 = x1 + center.to(dtype=dtype, device=device)
@@ -163,13 +165,13 @@ def sample_spherical_trees(n_trees:int, # T
                            n_lines:int, # k rays per tree
                            dim:int, # ambient dimension D (the sphere S^{D-1}), >= 2
                            *,
-                           generator:torch.Generator|None=None,
-                           dtype:torch.dtype|None=None,
-                           device=None,
+                           generator:torch.Generator|None=None, # drives the draw (None: torch's global generator)
+                           dtype:torch.dtype|None=None, # float dtype (default: torch's default)
+                           device:str|torch.device|None=None, # device of the result (default: the generator's, else CPU)
                           )->SphericalTrees:
     "Sample `n_trees` spherical trees of `n_lines` half great circles with a uniform root."
     T, k, D = check_int(n_trees, "n_trees", min=1), check_int(n_lines, "n_lines", min=1), check_int(dim, "dim", min=2)
-    dtype = dtype or torch.get_default_dtype(); device = _device(generator, device)
+    dtype = default_float(dtype); device = _device(generator, device)
     r = _randn((T, D), generator, dtype, device); r = r / r.norm(dim=-1, keepdim=True)
     y = _randn((T, k, D), generator, dtype, device)
     y = y - (y @ r[..., None]) * r[:, None]
