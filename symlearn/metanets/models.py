@@ -85,7 +85,8 @@ class MonomialNFN(WeightSpaceModel):
 
     def _build(self, spec, activation, channels, head_hidden, out_features, allow_mismatch, quasi):
         self.spec, self.activation = _check_spec(spec), _activation(spec, activation)
-        if not isinstance(channels, (tuple, list)) or not channels: bad_arg("channels", "a non-empty tuple of channel counts", channels, TypeError)
+        if not isinstance(channels, (tuple, list)): bad_arg("channels", "a tuple of channel counts", channels, TypeError)
+        if not channels: bad_arg("channels", "at least one channel count", "()")
         if quasi is not None and not isinstance(quasi, dict): bad_arg("quasi", "a dict of QuasiScale options or None", quasi, TypeError)
         self.group, self.allow_mismatch = _GROUP_OF[self.activation], _check_bool(allow_mismatch, "allow_mismatch")
         chans = (1,) + tuple(check_int(c, "channels", min=1) for c in channels)
@@ -119,7 +120,8 @@ class _PermutationNFN(WeightSpaceModel):
     "Shared body of `NP` and `HNP`: permutation-equivariant layers with ReLU, an invariant pool, an MLP head."
     def _build(self, spec:NetSpec, layer, pool, channels:tuple, head_hidden:int, out_features:int):
         self.spec = _check_spec(spec)
-        if not isinstance(channels, (tuple, list)) or not channels: bad_arg("channels", "a non-empty tuple of channel counts", channels, TypeError)
+        if not isinstance(channels, (tuple, list)): bad_arg("channels", "a tuple of channel counts", channels, TypeError)
+        if not channels: bad_arg("channels", "at least one channel count", "()")
         chans = (1,) + tuple(check_int(c, "channels", min=1) for c in channels)
         self.layers = nn.ModuleList([layer(k, a, b) for k, (a, b) in enumerate(zip(chans[:-1], chans[1:]))])
         self.pool = pool(spec, chans[-1])

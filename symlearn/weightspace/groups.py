@@ -205,7 +205,9 @@ WeightSpace.clone = lambda self: self.map(Tensor.clone, check_finite=False)
 def _ws_getitem(self, idx)->WeightSpace:
     "Networks `idx` (an int keeps a batch axis of size 1; also a slice, a list of ints or an index/bool tensor)."
     if isinstance(idx, Integral) and not isinstance(idx, bool):
-        idx = check_int(idx, "idx", min=-self.batch_size, max=self.batch_size - 1) % self.batch_size
+        if not -self.batch_size <= idx < self.batch_size:      # IndexError, as Python's sequences (so `for net in ws` stops)
+            bad_arg("idx", f"in [-{self.batch_size}, {self.batch_size})", int(idx), IndexError)
+        idx = int(idx) % self.batch_size
         idx = slice(idx, idx + 1)
     elif not isinstance(idx, (slice, list, Tensor)): bad_arg("idx", "an int, a slice, a list of ints or a tensor", idx, TypeError)
     try: out = [t[idx] for t in self.weights], [t[idx] for t in self.biases]
