@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torch import Tensor
 from scipy.optimize import linear_sum_assignment
-from tqdm.auto import tqdm
+from fastprogress.fastprogress import progress_bar
 from ..core import check_tensor, check_same, check_int, check_scalar, check_choice, make_generator, bad_arg
 from .sliced import sliced_wasserstein
 from ..experiments import reproduction, ResultStore, mean_std, fmt_ms
@@ -124,7 +124,7 @@ def repro_sw_flow(out:Path, quick:bool=True, seeds:int=3)->dict:
     methods = {"SW2 L=10": 10, "SW2 L=100": 100}
     store = ResultStore(Path(out)/"units.jsonl")
     units = [(name, L, s) for name, L in methods.items() for s in range(seeds)]
-    for name, L, s in tqdm(units, desc="sw-flow", leave=False):
+    for name, L, s in progress_bar(units, leave=False):
         key = f"{name}/seed={s}"
         if store.done(key): continue
         store.add(key, _flow_unit(L, s, n, steps, every, 0.02))
