@@ -439,7 +439,7 @@ def generate_zoo(out:Path|str, # the zoo folder
         if old["config"] != json.loads(json.dumps(config)):
             raise ValueError(f"{out} holds a zoo with another configuration ({old['config']}); use another --out folder or delete it")
     else: (out/"manifest.json").write_text(json.dumps(man, indent=1))
-    from fastprogress.fastprogress import progress_bar
+    from tqdm.auto import tqdm
     shards = list(range(math.ceil(n / size)))
     todo = []
     for s in shards:
@@ -449,7 +449,7 @@ def generate_zoo(out:Path|str, # the zoo folder
             except ValueError: pass                     # unreadable (e.g. cut by a crash): redo it
         todo.append(s)
     new = 0
-    for s in progress_bar(todo, display=display and not in_test()):
+    for s in tqdm(todo, desc="zoo shards", unit="shard", disable=not display or in_test()):
         ids = list(range(s * size, min(n, (s + 1) * size)))
         _write_atomic(make_shard(ids), out/f"shard_{s:05d}.pt")
         new += 1
