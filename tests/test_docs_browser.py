@@ -4,7 +4,8 @@ Needs the rendered site (`nbdev-proc-nbs && python tools/docs_offline.py`, which
 Each page reports on `<body>` how it rendered once MathJax is done (see tools/docs_offline.py); Chromium loads the
 page from a local server with no network, and the test reads that report from the DOM. A screenshot of the home page
 and of each chapter's first page goes to `_site_offline/screenshots/` (the CI artefact). Without Chromium or a
-rendered site the tests skip with the reason, except in CI (`CI` set), where they fail.
+rendered site the tests skip with the reason, except in CI (`CI` set), where they fail. With `SYMLEARN_DOCS_ALL=1`
+every page is also typeset in Chromium and checked for maths errors and broken images (the CI docs job does this).
 """
 import functools, os, re, shutil, subprocess, tempfile, threading
 from http.server import ThreadingHTTPServer, SimpleHTTPRequestHandler
@@ -110,3 +111,13 @@ def test_page_in_chromium(name, site_url):
     shot = SHOTS/f"{name}.png"
     run_chromium(f"--screenshot={shot}", url=url)
     assert shot.exists() and shot.stat().st_size > 10_000, f"no usable screenshot for {url}"
+
+ALL_PAGES = sorted({page_of(p) for p in NBS.rglob("*.ipynb")
+                    if not any(part.startswith((".", "_")) for part in p.relative_to(NBS).parts)})
+
+@pytest.mark.skipif(not os.environ.get("SYMLEARN_DOCS_ALL"), reason="every page in Chromium only with SYMLEARN_DOCS_ALL=1")
+@pytest.mark.parametrize("page", ALL_PAGES)
+def test_every_page_typesets(page, site_url):
+    rep = body_report(run_chromium("--dump-dom", url=f"{site_url}/{page}"))
+    assert rep.get("rendered") == "yes", f"{page}: the page's render report never ran"
+    assert (rep["math-errors"], rep["math-raw"], rep["images-broken"]) == ("0", "0", "0"), f"{page}: {rep}"

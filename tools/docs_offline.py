@@ -178,6 +178,7 @@ p.description { font-style: italic; font-size: 135%; opacity: 70%; }
 .quarto-div.callout-tip { border-color: #3fb618; background: #eefaea; }
 .quarto-div.callout-important, .quarto-div.callout-caution { border-color: #ff0039; background: #fdecee; }
 .jp-OutputArea-output img { max-width: 100%; height: auto; }
+.jp-RenderedMarkdown pre { background: #f6f8fa; padding: .6rem .8rem; border-radius: 4px; margin: .6rem 0 1rem; overflow-x: auto; }
 /*STYLES*/
 </style>"""
 
