@@ -202,14 +202,15 @@ def check_trees(trees, # a tree object
                 dim:int, # required ambient dimension
                 ref:Tensor, # tensor whose dtype and device the trees must share
                 name:str="trees", # argument name for errors
-               ):
+                ref_name:str="ref", # the caller's name for `ref` in errors (e.g. 'X')
+               ): # `trees`, unchanged
     "Validate user-supplied trees: class, shapes, finiteness, unit directions, dtype and device."
     kinds = kind if isinstance(kind, tuple) else (kind,)
     if not isinstance(trees, kinds):
         bad_arg(name, " or ".join(k.__name__ for k in kinds), trees, TypeError)
     for k, v in trees._tensors().items():
         check_tensor(v, f"{name}.{k}", dtype="float", nonempty=k != "offsets")   # a 1-line chain has no offsets
-        check_same(**{"X": ref, f"{name}.{k}": v})
+        check_same(**{ref_name: ref, f"{name}.{k}": v})
     T, k = trees.n_trees, trees.n_lines
     if trees.dim != dim: bad_arg(name, f"of dimension {dim} (that of the points)", f"trees of dimension {trees.dim}")
     if isinstance(trees, ConcurrentTrees):
