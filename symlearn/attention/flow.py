@@ -45,9 +45,11 @@ def rope_rotate(x:Tensor, # vectors, shape [..., n, d_k]
     x = check_tensor(x, "x", ndim=range(1, 10), dtype="float")
     pos = check_tensor(pos, "pos", dtype=None, convert=True)
     if pos.is_complex() or pos.dtype == torch.bool: bad_arg("pos", "real positions", f"dtype {pos.dtype}")
-    try: torch.broadcast_shapes(pos.shape + (1,), x.shape[:-1] + (1,))
-    except RuntimeError: bad_arg("pos", f"positions broadcastable to {tuple(x.shape[:-1])}", f"shape {tuple(pos.shape)}")
     d_k = x.shape[-1]
+    if d_k % 2: bad_arg("x", "vectors of even dimension d_k (pairs of coordinates are rotated)", f"shape {tuple(x.shape)}")
+    try: ok = torch.broadcast_shapes(pos.shape, x.shape[:-1]) == x.shape[:-1]
+    except RuntimeError: ok = False
+    if not ok: bad_arg("pos", f"positions broadcastable to {tuple(x.shape[:-1])}", f"shape {tuple(pos.shape)}")
     th = rope_frequencies(d_k, base, dtype=x.dtype, device=x.device)
     ang = pos.to(x.dtype)[..., None] * th            # [..., n, d_k/2]
     c, s = torch.cos(ang), torch.sin(ang)
@@ -170,7 +172,8 @@ def check_heads(X:Tensor|None, # tokens [..., n, d], or None to check the parame
     d = X.shape[-1]
     if V.shape[-1] != V.shape[-2]: bad_arg("V", f"square ([..., d, d]) with d={d}", f"shape {tuple(V.shape)}")
     if not (Q.ndim == K.ndim == V.ndim):
-        bad_arg("K", f"the same layout as Q (ndim {Q.ndim}), and V too", f"K ndim {K.ndim}, V ndim {V.ndim}")
+        raise ValueError(f"`Q`, `K` and `V` must have the same layout ([d_k, d] / [H, d_k, d] / [B, H, d_k, d] and the matching V); "
+                         f"got `Q` ndim {Q.ndim}, `K` ndim {K.ndim}, `V` ndim {V.ndim}")
     if Q.ndim == 2: Q, K, V = Q[None], K[None], V[None]
     lead = ("B",) if Q.ndim == 4 else ()
     dd = {"d": (d, f"`{x_name}` (token dimension)")}

@@ -10,7 +10,7 @@ import math
 import torch
 from torch import Tensor
 from ..core import (check_tensor, check_choice, check_scalar, check_int, bad_arg, make_generator, check_bool,
-                           check_generator, check_device, default_float, check_same)
+                           check_generator, check_device, default_float, check_same, tolerance)
 from .flow import (check_heads, as_pe, RotaryPE, AbsolutePE, rope_key_query, rope_matrix, _field,
                                      attention_field, attention_flow)
 
@@ -34,6 +34,13 @@ def _centred(X:Tensor)->tuple:
     E = X - xbar
     return xbar, E, E.transpose(-1, -2) @ E / X.shape[-2]            # centroid, deviations, Sigma [..., d, d]
 
+def _check_spread(X:Tensor, name:str="X"):
+    "Refuse configurations whose tokens coincide up to round-off: relative rates divide by the spread."
+    _, _, S = _centred(X)
+    tr = torch.diagonal(S, dim1=-2, dim2=-1).sum(-1)
+    floor = tolerance(X, scale=1.0, n_terms=X.shape[-2] * X.shape[-1]) * (X * X).sum(-1).mean(-1)
+    if bool((tr <= floor).any()): bad_arg(name, "configurations whose tokens are not all equal (spread tr Sigma above round-off)", "a configuration with zero spread")
+
 def spread_rate(X:Tensor, # tokens [..., n, d]
                 F:Tensor, # velocities dX/dt [..., n, d]
                )->Tensor: # d/dt tr(Sigma), shape [...]
@@ -50,8 +57,7 @@ def small_scale_index(X:Tensor, # tokens [..., n, d]
                      )->Tensor: # kappa, shape [...] (or [..., H]); NaN-free: needs a configuration with nonzero spread
     "$\\kappa(X)=\\sum_h\\operatorname{tr}(V_h\\Sigma A_h^\\top\\Sigma)/(\\operatorname{tr}\\Sigma)^2$."
     p = check_heads(X, Q, K, V, x_name="X"); per_head = check_bool(per_head, "per_head")
-    _, _, S0 = _centred(X)
-    if bool((torch.diagonal(S0, dim1=-2, dim2=-1).sum(-1) == 0).any()): bad_arg("X", "configurations whose tokens are not all equal (tr Sigma > 0)", "a configuration with zero spread")
+    _check_spread(X)
     n, d = X.shape[-2:]
     _, E, S = _centred(X)
     if n < d:                                                       # token form: n x n products (real models: n << d)
@@ -185,8 +191,7 @@ def regime_from_states(X:Tensor, # tokens [..., n, d]
     p = check_heads(X, Q, K, V, key_bias, drift, x_name="X")
     pe = as_pe(pe); rope = pe if isinstance(pe, RotaryPE) else None
     causal = check_bool(causal, "causal")
-    _, _, S0 = _centred(X)
-    if bool((torch.diagonal(S0, dim1=-2, dim2=-1).sum(-1) == 0).any()): bad_arg("X", "configurations whose tokens are not all equal (nonzero spread)", "a configuration with zero spread")
+    _check_spread(X)
     F = _field(X, p, rope, causal)
     H = p.Q.shape[-3]
     sel = lambda T, h: T[..., h:h+1, :, :] if T is not None else None

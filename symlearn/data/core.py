@@ -277,5 +277,5 @@ def load_npz(path:Path|str, keys:Iterable[str]=())->dict:
     with np.load(path, allow_pickle=False) as z:
         out = {k: z[k] for k in z.files}
     miss = [k for k in keys if k not in out]
-    if miss: raise ValueError(f"{Path(path).name}: missing arrays {miss}; refetch with `symlearn fetch-data`")
+    if miss: raise ValueError(f"{Path(path).name}: missing arrays {miss} (asked for by `keys`); refetch with `symlearn fetch-data`")
     return out

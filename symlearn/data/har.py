@@ -126,6 +126,8 @@ def load_hapt(split:str="train", # 'train' (subjects not in the UCI-HAR test set
              )->tuple[Tensor, Tensor, Tensor]: # (X float32 [N, window, 6], y int64 [N] (0-based), subject int64 [N])
     "Windows of UCI HAPT acc (g) + gyro (rad/s) signals with the UCI-HAR subject split."
     check_choice(split, "split", ["train", "test", "all"])
+    check_int(window, "window", min=2); check_scalar(overlap, "overlap", 0, 1, high_inclusive=False)
+    check_choice(activities, "activities", ["basic", "all"])
     if path is not None and Path(path).is_dir(): rec = read_hapt_rawdata(path)
     else:
         f = Path(path) if path is not None else data_dir()/"har/hapt.npz"

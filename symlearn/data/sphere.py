@@ -69,7 +69,8 @@ _LON = ("longitude", "lon", "long", "lng")
 def _pick(header:list, names:tuple, given:str|None, what:str, f:Path)->int:
     low = [h.strip().strip('"').lower() for h in header]
     if given is not None:
-        if given.lower() not in low: raise ValueError(f"{f.name}: no column named {given!r} (columns: {', '.join(header)})")
+        if not isinstance(given, str): bad_arg(f"{what[:3]}_col", "a column name (str) or None", given, TypeError)
+        if given.lower() not in low: raise ValueError(f"`{what[:3]}_col` must name a column of {f.name}; got {given!r} (columns: {', '.join(header)})")
         return low.index(given.lower())
     for nm in names:
         if nm in low: return low.index(nm)

@@ -75,8 +75,8 @@ def load_text(name:str="brown", # a cached corpus: 'brown'
              )->str:
     "A text corpus as one string."
     if not isinstance(name, str): bad_arg("name", f"one of {', '.join(map(repr, TEXTS))}", name, TypeError)
-    if path is not None and Path(path).is_file(): return Path(path).read_text(encoding="utf-8")
     check_choice(name, "name", TEXTS)
+    if path is not None and Path(path).is_file(): return Path(path).read_text(encoding="utf-8")
     if path is not None and not Path(path).exists(): raise FileNotFoundError(f"{path}: no such file or folder")
     if name == "kjv":
         f = data_dir()/"text/kjv/kjv.txt"
@@ -110,6 +110,7 @@ def _book_starts(text:str)->list:
 
 def strip_verse_numbers(text:str)->str:
     "KJV dump without the leading verse numbers (`  12 And ...` -> `And ...`)."
+    if not isinstance(text, str): bad_arg("text", "a str", text, TypeError)
     import re
     return re.sub(r"^ +\d+ ", "", text, flags=re.M)      # verse lines start with spaces; `1 Samuel 1` headers do not
 
@@ -143,6 +144,8 @@ def text_split(name:str="brown", # a cached corpus ('brown')
               )->tuple: # (train text, validation text)
     "Deterministic train/validation texts: by document within each genre for Brown, the tail for a plain file."
     check_scalar(valid_frac, "valid_frac", 0, 1, low_inclusive=False, high_inclusive=False)
+    if not isinstance(name, str): bad_arg("name", f"one of {', '.join(map(repr, TEXTS))}", name, TypeError)
+    check_choice(name, "name", TEXTS)
     if path is not None and Path(path).is_file():
         text = load_text(path=path); cut = int(len(text) * (1 - valid_frac))
         nl = text.rfind("\n", 0, cut); cut = nl + 1 if nl > 0 else cut

@@ -56,7 +56,7 @@ def gradient_flow(X0:Tensor, # initial particles, shape [n, d]
                   snapshots:tuple=(), # steps at which to keep a copy of the particles
                   project:Callable|None=None, # applied to the particles after every step (e.g. back onto the sphere)
                   metric:Callable|None=None, # metric(X, Y) -> float recorded as 'w2' (default: `w2_exact`)
-                 )->dict: # {'steps', 'w2', 'loss', 'X', 'snapshots', 'seconds_per_step', 'cpu_seconds_per_step'}
+                 )->dict: # {'steps', 'w2' (None entries when n != m with the default metric), 'loss', 'X', 'snapshots', 'seconds_per_step', 'cpu_seconds_per_step'}
     "Follow the gradient of `distance(X, Y)` in the particles `X` with Adam; record exact $W_2$ along the way."
     dims = {}
     X0 = check_tensor(X0, "X0", shape=("n", "d"), dims=dims, dtype="float")
@@ -66,7 +66,7 @@ def gradient_flow(X0:Tensor, # initial particles, shape [n, d]
     lr = check_scalar(lr, "lr", low=0, low_inclusive=False)
     generator = check_generator(generator, device=X0)
     for name, f in (("distance", distance), ("project", project), ("metric", metric)):
-        if f is not None and not callable(f): bad_arg(name, "a callable" + ("" if name == "distance" else " or None"), f, TypeError)
+        if (f is not None or name == "distance") and not callable(f): bad_arg(name, "a callable" + ("" if name == "distance" else " or None"), f, TypeError)
     if not isinstance(snapshots, (tuple, list, range, set)): bad_arg("snapshots", "a tuple of step numbers", snapshots, TypeError)
     snapshots = {check_int(s, "snapshots", min=0, max=steps) for s in snapshots}
     metric = metric or w2_exact
@@ -78,7 +78,7 @@ def gradient_flow(X0:Tensor, # initial particles, shape [n, d]
     for it in range(steps + 1):
         if it % eval_every == 0 or it == steps:
             rec["steps"].append(it)
-            rec["w2"].append(metric(X.detach(), Y) if can_eval else float("nan"))
+            rec["w2"].append(metric(X.detach(), Y) if can_eval else None)   # None: exact W2 needs n == m
         if it in snapshots: rec["snapshots"][it] = X.detach().clone()
         if it == steps: break
         t0, c0 = time.perf_counter(), time.process_time()

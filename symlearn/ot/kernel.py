@@ -54,6 +54,10 @@ def tree_ot_reference(coords, # per-line atom coordinates, list of k arrays (or 
                      ): # (S_p, D): the sum over edges and the path-length matrix between the atoms (line-major order)
     "Slow pure-Python reference for one tree of lines: explicit graph, edge sums and the path-metric matrix."
     import numpy as np
+    p = check_scalar(p, "p", low=1)
+    if len(coords) != len(masses) or any(np.shape(c) != np.shape(w) for c, w in zip(coords, masses)):
+        bad_arg("masses", "the same layout as `coords` (one array per line, same lengths)", f"{len(masses)} lines")
+    if any(not np.all(np.isfinite(np.asarray(c, dtype=np.float64))) for c in list(coords) + list(masses)): bad_arg("coords", "finite coordinates and masses", "NaN/inf")
     coords = [np.asarray(c, dtype=np.float64) for c in coords]; masses = [np.asarray(w, dtype=np.float64) for w in masses]
     k = len(coords)
     parents = [-1] + [0] * (k - 1) if parents is None else list(parents)

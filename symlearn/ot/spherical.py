@@ -75,7 +75,7 @@ def spherical_tree_sliced_wasserstein(X:Tensor, # source points on the unit sphe
         k = 5 if n_lines is None else check_int(n_lines, "n_lines", min=1)
         trees = sample_spherical_trees(T, k, D, generator=generator, dtype=X.dtype, device=X.device)
     else:
-        check_trees(trees, SphericalTrees, D, X)
+        check_trees(trees, SphericalTrees, D, X, ref_name="X")
         if n_trees is not None and n_trees != trees.n_trees: bad_arg("n_trees", f"None or {trees.n_trees} (the number of `trees`)", str(n_trees))
         if n_lines is not None and n_lines != trees.n_lines: bad_arg("n_lines", f"None or {trees.n_lines} (rays in `trees`)", str(n_lines))
     T, k = trees.n_trees, trees.n_lines

@@ -20,6 +20,14 @@ __all__ = ['ConcurrentTrees', 'ChainTrees', 'SphericalTrees', 'sample_directions
 class _Trees:
     "Shared behaviour of the tree dataclasses: tensor fields, moving, slicing over trees."
     def _tensors(self): return {f.name: getattr(self, f.name) for f in fields(self)}
+    def __post_init__(self):
+        "Every field a finite float tensor, one dtype and device, sizes consistent across fields."
+        ts = self._tensors(); k0 = next(iter(ts))
+        for k, v in ts.items():
+            check_tensor(v, k, dtype="float", nonempty=k != "offsets"); check_same(**{k0: ts[k0], k: v})
+        sizes = {}
+        for k, names in self._SHAPES.items():
+            check_tensor(ts[k], k, shape=names, dims=sizes, nonempty=k != "offsets")
     def to(self, *args, **kwargs):
         "Move/cast every tensor field (same arguments as `Tensor.to`)."
         return type(self)(**{k: v.to(*args, **kwargs) for k, v in self._tensors().items()})
@@ -41,6 +49,7 @@ class ConcurrentTrees(_Trees):
     "`T` systems of `k` concurrent lines in $\\mathbb R^d$: line $i$ of tree $t$ is $\\{r_t + s\\,\\theta_{t,i}\\}$."
     root:Tensor  # shape [T, d]
     theta:Tensor # unit directions, shape [T, k, d]
+    _SHAPES = {"root": ("T", "d"), "theta": ("T", "k", "d")}
     @property
     def n_lines(self)->int: return self.theta.shape[1]
     @property
@@ -56,6 +65,10 @@ class ChainTrees(_Trees):
     sources:Tensor # point of coordinate 0 on each line, shape [T, k, d]
     theta:Tensor   # unit directions, shape [T, k, d]
     offsets:Tensor # attachment coordinates on the parent line, shape [T, k-1]
+    _SHAPES = {"sources": ("T", "k", "d"), "theta": ("T", "k", "d"), "offsets": ("T", None)}
+    def __post_init__(self):
+        super().__post_init__()
+        if self.offsets.shape[1] != self.theta.shape[1] - 1: bad_arg("offsets", f"of shape [T, k-1] = [{self.theta.shape[0]}, {self.theta.shape[1] - 1}]", f"shape {tuple(self.offsets.shape)}")
     @property
     def n_lines(self)->int: return self.theta.shape[1]
     @property
@@ -66,6 +79,7 @@ class SphericalTrees(_Trees):
     "`T` spherical trees on $\\mathbb S^{D-1}$: `k` half great circles from `root` with unit tangents $\\perp$ root."
     root:Tensor     # unit vectors, shape [T, D]
     tangents:Tensor # unit vectors orthogonal to the root, shape [T, k, D]
+    _SHAPES = {"root": ("T", "D"), "tangents": ("T", "k", "D")}
     @property
     def n_lines(self)->int: return self.tangents.shape[1]
     @property
@@ -188,14 +202,15 @@ def check_trees(trees, # a tree object
                 dim:int, # required ambient dimension
                 ref:Tensor, # tensor whose dtype and device the trees must share
                 name:str="trees", # argument name for errors
-               ):
+                ref_name:str="ref", # the caller's name for `ref` in errors (e.g. 'X')
+               ): # `trees`, unchanged
     "Validate user-supplied trees: class, shapes, finiteness, unit directions, dtype and device."
     kinds = kind if isinstance(kind, tuple) else (kind,)
     if not isinstance(trees, kinds):
         bad_arg(name, " or ".join(k.__name__ for k in kinds), trees, TypeError)
     for k, v in trees._tensors().items():
         check_tensor(v, f"{name}.{k}", dtype="float", nonempty=k != "offsets")   # a 1-line chain has no offsets
-        check_same(**{"X": ref, f"{name}.{k}": v})
+        check_same(**{ref_name: ref, f"{name}.{k}": v})
     T, k = trees.n_trees, trees.n_lines
     if trees.dim != dim: bad_arg(name, f"of dimension {dim} (that of the points)", f"trees of dimension {trees.dim}")
     if isinstance(trees, ConcurrentTrees):
@@ -217,10 +232,15 @@ def check_trees(trees, # a tree object
 def plot_tree(ax, # a matplotlib axis
               trees, # ConcurrentTrees or ChainTrees in 2-D
               t:int=0, # which tree
-              extent:float=2.0, # half length of the drawn lines
+              extent:float=2.0, # half length of the drawn lines, > 0
               X:Tensor|None=None, # optional points [n, 2] to project onto every line
-              **kw):
+              **kw, # passed to `ax.plot` for the lines
+             ): # None (draws on `ax`)
     "Draw tree `t` of a 2-D tree system (and the projections of `X`)."
+    if not isinstance(trees, (ConcurrentTrees, ChainTrees)): bad_arg("trees", "ConcurrentTrees or ChainTrees", trees, TypeError)
+    if trees.dim != 2: bad_arg("trees", "trees in 2-D", f"trees of dimension {trees.dim}")
+    t, extent = check_int(t, "t", min=0, max=trees.n_trees - 1), check_scalar(extent, "extent", low=0, low_inclusive=False)
+    if X is not None: X = check_tensor(X, "X", shape=(None, 2), dtype="float")
     src, th = trees.sources[t].detach().cpu(), trees.theta[t].detach().cpu()
     for i in range(trees.n_lines):
         s = torch.linspace(-extent, extent, 2, dtype=src.dtype)

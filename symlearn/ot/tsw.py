@@ -152,7 +152,7 @@ def tree_sliced_wasserstein(X:Tensor, # source points, shape [n, d]
     else:
         kind = ConcurrentTrees if tree in (None, "concurrent") and not isinstance(trees, ChainTrees) else ChainTrees
         if tree == "concurrent" and isinstance(trees, ChainTrees): bad_arg("trees", "ConcurrentTrees for tree='concurrent'", "ChainTrees")
-        check_trees(trees, kind, dim, X)
+        check_trees(trees, kind, dim, X, ref_name="X")
         if n_trees is not None and n_trees != trees.n_trees: bad_arg("n_trees", f"None or {trees.n_trees} (the number of `trees`)", str(n_trees))
         if n_lines is not None and n_lines != trees.n_lines: bad_arg("n_lines", f"None or {trees.n_lines} (lines in `trees`)", str(n_lines))
     chain = isinstance(trees, ChainTrees)
