@@ -118,6 +118,8 @@ def check_feat(feat:Feat, # features (or a WeightSpace, converted)
     "Check that `feat` has the shapes of `spec` with `channels` channels, finite entries and the dtype of the layer reading it."
     if isinstance(feat, WeightSpace): feat = to_feat(feat)
     if not isinstance(feat, Feat): bad_arg(name, "a Feat or WeightSpace", feat, TypeError)
+    if not isinstance(spec, NetSpec): bad_arg("spec", "a NetSpec", spec, TypeError)
+    channels = check_int(channels, "channels", min=1)
     L = spec.num_layers
     if len(feat.weights) != L or len(feat.biases) != L:
         bad_arg(name, f"{L} layers (widths {spec.widths})", f"{len(feat.weights)} layers")
@@ -478,6 +480,9 @@ def dimension_table(specs:Sequence[tuple]=((2, 3, 3, 2), (3, 2, 2, 1)), # MLP wi
                    )->list: # one dict per spec: D, commutant_*/fixed_* per group, *_rank/*_offsets/*_params per layer
     "Commutant and fixed-vector dimensions per group, and the span of each layer (one channel in/out)."
     if not isinstance(specs, (list, tuple)) or not specs: bad_arg("specs", "a non-empty list of width tuples", specs, TypeError)
+    for k, w in enumerate(specs):
+        if not isinstance(w, (list, tuple)) or len(w) < 4:
+            bad_arg(f"specs[{k}]", "MLP widths with at least two hidden layers (the sign layer needs L >= 3)", w, TypeError if not isinstance(w, (list, tuple)) else ValueError)
     rows = []
     for widths in specs:
         spec = NetSpec(widths, ((),) * (len(widths) - 1), None)

@@ -66,6 +66,9 @@ def _activation(spec:NetSpec, activation):
     act = spec.activation if activation is None else activation
     if act not in _GROUP_OF:
         bad_arg("activation", f"one of {sorted(_GROUP_OF)} (the activation of the networks the model reads; linear nets: use HNP)", repr(act))
+    if _GROUP_OF[act] == "sign" and spec.num_layers < 3:
+        bad_arg("spec", f"networks with at least two hidden layers for a {act} Monomial model (the sign layer for one hidden layer is not implemented; use HNP)",
+                f"widths {spec.widths}")
     return act
 
 class MonomialNFN(WeightSpaceModel):

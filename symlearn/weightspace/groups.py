@@ -185,7 +185,7 @@ def _ws_binop(op, sym):
         elif isinstance(other, Real) and not isinstance(other, bool):
             if not math.isfinite(other): bad_arg("other", "a finite number", other)
             out = self.map(lambda t: op(t, other), check_finite=False)
-        else: return NotImplemented
+        else: bad_arg("other", "a real number or a WeightSpace of the same architecture", other, TypeError)
         return _check_result(out, "other", f"ws {sym} other")
     return f
 
@@ -286,41 +286,41 @@ def _pair(v, name):
     if len(v) != 2 or not all(isinstance(a, int) for a in v): bad_arg(name, "an int or a pair of ints", repr(v))
     return v
 
-def _parse_sequential(module:nn.Module):
-    "Layers, activation, strides, paddings and omegas of a supported `nn.Sequential`."
-    if not isinstance(module, nn.Sequential): bad_arg("module", "an nn.Sequential", module, TypeError)
+def _parse_sequential(module:nn.Module, name:str="module"):
+    "Layers, activation, strides, paddings and omegas of a supported `nn.Sequential` (errors name it `name`)."
+    if not isinstance(module, nn.Sequential): bad_arg(name, "an nn.Sequential", module, TypeError)
     layers, acts, strides, paddings, omegas, pooled = [], [], [], [], [], False
     kids = list(module)   # not .children(): it skips a module instance used twice
     for pos, m in enumerate(kids):
         if isinstance(m, (nn.Linear, nn.Conv2d)):
-            if m.bias is None: bad_arg(f"module[{pos}]", "a layer with a bias (bias=True)", repr(m))
-            if len(layers) > len(acts): bad_arg(f"module[{pos}]", "an activation between consecutive layers", repr(m))
+            if m.bias is None: bad_arg(f"{name}[{pos}]", "a layer with a bias (bias=True)", repr(m))
+            if len(layers) > len(acts): bad_arg(f"{name}[{pos}]", "an activation between consecutive layers", repr(m))
             if isinstance(m, nn.Conv2d):
-                if pooled: bad_arg(f"module[{pos}]", "no conv layer after the global average pool", repr(m))
+                if pooled: bad_arg(f"{name}[{pos}]", "no conv layer after the global average pool", repr(m))
                 if m.groups != 1 or _pair(m.dilation, "dilation") != (1, 1) or m.padding_mode != "zeros" or isinstance(m.padding, str):
-                    bad_arg(f"module[{pos}]", "a Conv2d with groups=1, dilation=1, integer zero padding", repr(m))
+                    bad_arg(f"{name}[{pos}]", "a Conv2d with groups=1, dilation=1, integer zero padding", repr(m))
                 strides.append(_pair(m.stride, "stride")); paddings.append(_pair(m.padding, "padding"))
             else:
                 if layers and isinstance(layers[-1], nn.Conv2d) and not pooled:
-                    bad_arg(f"module[{pos}]", "a global average pool (AdaptiveAvgPool2d(1) + Flatten) between conv and dense layers", repr(m))
+                    bad_arg(f"{name}[{pos}]", "a global average pool (AdaptiveAvgPool2d(1) + Flatten) between conv and dense layers", repr(m))
                 strides.append(1); paddings.append(0)
             layers.append(m)
         elif type(m) in _ACT_MODULES:
-            if len(acts) >= len(layers): bad_arg(f"module[{pos}]", "an activation right after a layer", repr(m))
+            if len(acts) >= len(layers): bad_arg(f"{name}[{pos}]", "an activation right after a layer", repr(m))
             acts.append(_ACT_MODULES[type(m)]); omegas.append(getattr(m, "omega0", 1.0))
         elif isinstance(m, GlobalAvgPool) or (isinstance(m, nn.AdaptiveAvgPool2d) and _pair(m.output_size, "output_size") == (1, 1)):
             if not layers or not isinstance(layers[-1], nn.Conv2d) or pooled:
-                bad_arg(f"module[{pos}]", "one global average pool right after the conv stack", repr(m))
+                bad_arg(f"{name}[{pos}]", "one global average pool right after the conv stack", repr(m))
             pooled = True
             if isinstance(m, nn.AdaptiveAvgPool2d):
                 if pos + 1 >= len(kids) or not isinstance(kids[pos+1], nn.Flatten):
-                    bad_arg(f"module[{pos+1}]", "nn.Flatten after AdaptiveAvgPool2d(1)", repr(kids[pos+1]) if pos + 1 < len(kids) else "the end")
+                    bad_arg(f"{name}[{pos+1}]", "nn.Flatten after AdaptiveAvgPool2d(1)", repr(kids[pos+1]) if pos + 1 < len(kids) else "the end")
         elif isinstance(m, nn.Flatten) and pos and isinstance(kids[pos-1], nn.AdaptiveAvgPool2d): continue
-        else: bad_arg(f"module[{pos}]", "Linear, Conv2d, ReLU, Tanh, Sine, AdaptiveAvgPool2d(1)+Flatten or GlobalAvgPool", repr(m))
-    if not layers: bad_arg("module", "at least one Linear or Conv2d layer", repr(module))
-    if len(acts) == len(layers): bad_arg("module", "no activation after the last layer", repr(kids[-1]))
-    if isinstance(layers[-1], nn.Conv2d): bad_arg("module", "a dense (Linear) last layer after global average pooling", repr(layers[-1]))
-    if len(set(acts)) > 1: bad_arg("module", "a single activation kind", f"{sorted(set(acts))}")
+        else: bad_arg(f"{name}[{pos}]", "Linear, Conv2d, ReLU, Tanh, Sine, AdaptiveAvgPool2d(1)+Flatten or GlobalAvgPool", repr(m))
+    if not layers: bad_arg(name, "at least one Linear or Conv2d layer", repr(module))
+    if len(acts) == len(layers): bad_arg(name, "no activation after the last layer", repr(kids[-1]))
+    if isinstance(layers[-1], nn.Conv2d): bad_arg(name, "a dense (Linear) last layer after global average pooling", repr(layers[-1]))
+    if len(set(acts)) > 1: bad_arg(name, "a single activation kind", f"{sorted(set(acts))}")
     return layers, (acts[0] if acts else None), strides, paddings, omegas
 
 # %% ../../nbs/weightspace/00_groups.ipynb #e4a63f57
@@ -331,7 +331,7 @@ def _from_modules(cls, modules:Sequence[nn.Module], # networks of one architectu
     "Stack `nn.Sequential` networks of one architecture into a `WeightSpace` (SIREN omega_0 folded in)."
     if isinstance(modules, nn.Module) or not isinstance(modules, (list, tuple)): bad_arg("modules", "a list of nn.Sequential networks", modules, TypeError)
     if dtype is not None and (not isinstance(dtype, torch.dtype) or not dtype.is_floating_point): bad_arg("dtype", "a floating torch.dtype or None", dtype, TypeError)
-    parsed = [_parse_sequential(m) for m in modules]
+    parsed = [_parse_sequential(m, f"modules[{k}]") for k, m in enumerate(modules)]
     if not parsed: bad_arg("modules", "at least one module", "an empty sequence")
     layers0, act, strides, paddings, omegas = parsed[0]
     for k, p in enumerate(parsed[1:], 1):
@@ -347,6 +347,7 @@ def _from_modules(cls, modules:Sequence[nn.Module], # networks of one architectu
 @classmethod
 def _from_module(cls, module:nn.Module, dtype:torch.dtype|None=None)->WeightSpace:
     "A batch of one: the weights of an `nn.Sequential` MLP, CNN (conv -> GAP -> dense) or SIREN."
+    _parse_sequential(module, "module")            # errors name `module`, this function's argument
     return cls.from_modules([module], dtype)
 
 WeightSpace.from_modules, WeightSpace.from_module = _from_modules, _from_module
