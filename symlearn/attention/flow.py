@@ -155,7 +155,9 @@ def as_pe(pe)->RotaryPE|AbsolutePE|None:
 @dataclass
 class Heads:
     "Validated attention parameters, normalised to shape [..., H, d_k, d] / [..., H, d, d]."
-    Q:Tensor; K:Tensor; V:Tensor
+    Q:Tensor # queries [..., H, d_k, d]
+    K:Tensor # keys [..., H, d_k, d]
+    V:Tensor # effective values [..., H, d, d]
     key_bias:Tensor|None=None  # u_h, shape [..., H, d]
     drift:Tensor|None=None     # c, shape [..., d]
 
@@ -226,8 +228,10 @@ def attention_field(X:Tensor, # tokens, shape [..., n, d]
 _FIXED = ("euler", "rk4", "midpoint")
 
 def _check_times(t, like:Tensor)->Tensor:
-    t = check_tensor(torch.as_tensor(t, dtype=like.dtype, device=like.device) if not isinstance(t, Tensor) else t,
-                     "t", ndim=1, dtype="float").to(like)
+    if not isinstance(t, Tensor):
+        try: t = torch.as_tensor(t, dtype=like.dtype, device=like.device)
+        except (TypeError, ValueError, RuntimeError): bad_arg("t", "a 1-D sequence of times (numbers)", t, TypeError)
+    t = check_tensor(t, "t", ndim=1, dtype="float").to(like)
     if bool((t < 0).any()): bad_arg("t", "non-negative times (time is depth)", f"min {t.min().item():.3g}")
     if t.numel() > 1 and bool((t[1:] <= t[:-1]).any()): bad_arg("t", "strictly increasing", f"{t.tolist()[:6]}...")
     return t
