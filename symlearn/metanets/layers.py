@@ -314,6 +314,10 @@ def act_feat(g:MonomialElement, # the group element (batch B)
     "The weight-space action on features: the same monomial transformation on every channel."
     if not isinstance(g, MonomialElement): bad_arg("g", "a MonomialElement", g, TypeError)
     if not isinstance(x, Feat): bad_arg("x", "a Feat", x, TypeError)
+    hidden = tuple(b.shape[2] for b in x.biases[:-1])
+    if g.hidden != hidden or g.batch_size != x.batch_size:
+        bad_arg("g", f"an element for hidden widths {hidden} and batch {x.batch_size} (those of `x`)", f"hidden {g.hidden}, batch {g.batch_size}")
+    if g.scales and g.scales[0].dtype != x.weights[0].dtype: g = g.to(x.weights[0].dtype)     # follow the features' dtype
     return Feat(*g.act_features(*x))
 
 def equivariance_error(layer:nn.Module, # maps Feat -> Feat on `x`'s spec

@@ -591,7 +591,8 @@ def _act(self, ws:WeightSpace, # the networks; one element per network
     _check_bool(allow_nonsymmetric, "allow_nonsymmetric")
     _check_spec(self, ws.spec, ws.batch_size)
     if not allow_nonsymmetric: _check_symmetry(self, ws.activation)
-    W, Bs = self.act_features(*ws.features())
+    g = self.to(ws.dtype) if self.scales and self.scales[0].dtype != ws.dtype else self     # follow the networks' dtype
+    W, Bs = g.act_features(*ws.features())
     return _ws_like(ws, [w.squeeze(1) for w in W], [b.squeeze(1) for b in Bs])
 
 MonomialElement.act_features, MonomialElement.act = _act_features, _act
