@@ -21,7 +21,7 @@ __all__ = ['check_device', 'get_device', 'default_float', 'seed_everything', 'ma
 # %% ../nbs/00_core.ipynb #1b7adc04
 def check_device(device, # a device, a device string, or None
                  name:str="device", # argument name used in the error message
-                )->torch.device|None:
+                )->torch.device|None: # a torch.device, or None
     "`device` as a `torch.device` (None stays None), or a clear error naming `name`."
     if device is None or isinstance(device, torch.device): return device
     if isinstance(device, str):
@@ -30,14 +30,14 @@ def check_device(device, # a device, a device string, or None
     raise TypeError(f"`{name}` must be a torch.device, a device string or None; got {_got(device)}")
 
 def get_device(device:str|torch.device|None=None, # `None` picks CUDA when available, else CPU
-              )->torch.device:
+              )->torch.device: # the device
     "The `torch.device` to compute on."
     if device is None: return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return check_device(device)
 
 # %% ../nbs/00_core.ipynb #a505028e
 def default_float(dtype:torch.dtype|None=None, # `None` uses torch's default float dtype
-                 )->torch.dtype:
+                 )->torch.dtype: # a floating torch.dtype
     "A floating dtype: `dtype` itself, checked, or torch's default."
     if dtype is None: return torch.get_default_dtype()
     if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
@@ -46,7 +46,7 @@ def default_float(dtype:torch.dtype|None=None, # `None` uses torch's default flo
 
 # %% ../nbs/00_core.ipynb #37a2e379
 def seed_everything(seed:int, # the seed for python, numpy and torch
-                   )->int:
+                   )->int: # `seed`, checked
     "Seed `random`, NumPy and torch (CPU and CUDA); returns `seed`."
     seed = check_int(seed, "seed", min=0)
     random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
@@ -55,7 +55,7 @@ def seed_everything(seed:int, # the seed for python, numpy and torch
 # %% ../nbs/00_core.ipynb #99d2d570
 def make_generator(seed:int|None=None, # `None` draws a fresh seed from torch's global generator
                    device:str|torch.device|None="cpu", # device the generator lives on
-                  )->torch.Generator:
+                  )->torch.Generator: # a seeded generator
     "A seeded `torch.Generator` on `device`."
     g = torch.Generator(device=check_device(device) or "cpu")
     if seed is None: g.seed()
@@ -75,7 +75,7 @@ def check_int(value, # the value to check
               name:str, # argument name used in the error message
               min:int|None=None, # smallest allowed value (inclusive)
               max:int|None=None, # largest allowed value (inclusive)
-             )->int:
+             )->int: # `value` as an int
     "`value` as an `int`, or a `TypeError`/`ValueError` naming `name`."
     if isinstance(value, bool) or not isinstance(value, (Integral, np.integer)):
         raise TypeError(f"`{name}` must be an integer; got {_got(value)}")
@@ -91,7 +91,7 @@ def check_scalar(value, # the value to check
                  high:float|None=None, # upper bound
                  low_inclusive:bool=True, # is `low` itself allowed?
                  high_inclusive:bool=True, # is `high` itself allowed?
-                )->float:
+                )->float: # `value` as a finite float
     "`value` as a finite `float` in the given interval, or a clear error naming `name`."
     if isinstance(value, Tensor) and value.numel() == 1: value = value.item()
     if isinstance(value, bool) or not isinstance(value, (Real, np.floating, np.integer)):
@@ -112,7 +112,7 @@ def check_scalar(value, # the value to check
 def check_choice(value, # the value to check
                  name:str, # argument name used in the error message
                  choices:Iterable, # allowed values
-                ):
+                )->object: # `value`, unchanged
     "`value` if it is one of `choices`, else a `ValueError` listing them."
     choices = list(choices)
     if value not in choices:
@@ -142,7 +142,7 @@ def check_tensor(x, # the value to check
                  finite:bool=True, # reject NaN and ±inf
                  nonempty:bool=True, # reject tensors with zero elements
                  convert:bool=False, # accept array-likes and convert them with `torch.as_tensor`
-                )->Tensor:
+                )->Tensor: # `x` (converted if `convert`)
     "Check `x` against the given constraints; return it (converted if `convert`)."
     if not isinstance(x, Tensor):
         if convert and isinstance(x, (np.ndarray, list, tuple, Real)):
@@ -182,7 +182,8 @@ def check_tensor(x, # the value to check
     return x
 
 # %% ../nbs/00_core.ipynb #90562b91
-def check_same(**tensors:Tensor)->None:
+def check_same(**tensors:Tensor, # tensors by argument name (None entries are ignored)
+              )->None: # None (raises on a mismatch)
     "Raise a `ValueError` unless all keyword tensors share device and dtype (`None` entries are ignored)."
     items = [(k, v) for k, v in tensors.items() if v is not None]
     if not items: return
@@ -205,7 +206,7 @@ def check_weights(a, # weights, shape [n] (or batched [..., n])
                   n:int|None=None, # required length of the last dimension
                   atol:float|None=None, # tolerance on the sum (finite, >= 0); default 1e-10 f64 / 1e-5 f32, at least 8 eps n
                   normalized:bool=True, # require each weight vector to sum to one
-                 )->Tensor:
+                 )->Tensor: # `a`, unchanged
     "Check that `a` holds non-negative (and, if `normalized`, summing-to-one) weights."
     a = check_tensor(a, name, dtype="float")
     if n is not None and a.shape[-1] != n:
@@ -224,7 +225,7 @@ def check_weights(a, # weights, shape [n] (or batched [..., n])
 def check_on_sphere(x, # points, shape [..., d]
                     name:str, # argument name used in error messages
                     atol:float|None=None, # tolerance on | ||x|| - 1 |; default 1e-6 (f64) / 1e-4 (f32)
-                   )->Tensor:
+                   )->Tensor: # `x`, unchanged
     "Check that every row of `x` has unit Euclidean norm."
     x = check_tensor(x, name, dtype="float")
     tol = check_scalar(atol, "atol", low=0) if atol is not None else (1e-6 if x.dtype == torch.float64 else 1e-4)
@@ -239,7 +240,7 @@ def bad_arg(name:str, # the argument's name
             expected:str, # what was expected, e.g. 'a positive scale'
             got=None, # the offending value (described briefly), if useful
             exc:type=ValueError, # exception type: ValueError for bad values, TypeError for bad kinds
-           ):
+           )->None: # never returns: raises `exc`
     "Raise `exc` with the message '`name` must be <expected>; got <got>'."
     msg = f"`{name}` must be {expected}"
     if got is not None: msg += f"; got {got if isinstance(got, str) else _got(got)}"
@@ -248,7 +249,7 @@ def bad_arg(name:str, # the argument's name
 # %% ../nbs/00_core.ipynb #f69c460c
 def check_bool(value, # the value to check
                name:str, # argument name used in the error message
-              )->bool:
+              )->bool: # `value` as a bool
     "`value` as a `bool`; anything else (including the strings 'yes'/'no' and the integers 0/1) is a `TypeError`."
     if isinstance(value, (bool, np.bool_)): return bool(value)
     if isinstance(value, Tensor) and value.dtype == torch.bool and value.numel() == 1: return bool(value.item())
@@ -257,7 +258,7 @@ def check_bool(value, # the value to check
 def check_generator(generator, # a `torch.Generator` or None
                     name:str="generator", # argument name used in the error message
                     device:str|torch.device|Tensor|None=None, # if given, the generator must be on this device type (a tensor: its device)
-                   )->torch.Generator|None:
+                   )->torch.Generator|None: # `generator`, unchanged
     "`generator` if it is `None` or a `torch.Generator` (on `device`'s type when given); else a clear error."
     if generator is None: return None
     if not isinstance(generator, torch.Generator):
@@ -274,7 +275,7 @@ def check_magnitude(x:Tensor, # a floating tensor (already checked to be finite)
                     name:str, # argument name used in the error message
                     power:float=2.0, # the largest power the computation raises entries to
                     factor:float=1.0, # how much the computation may amplify an entry before the power (e.g. 2 for differences)
-                   )->Tensor:
+                   )->Tensor: # `x`, unchanged
     "`x` unless $(\\text{factor}\\cdot\\max|x|)^{\\text{power}}$ would overflow its dtype; then a `ValueError` asking to rescale."
     if not x.is_floating_point() or x.numel() == 0: return x
     big = torch.finfo(x.dtype).max ** (1 / power) / factor
@@ -286,7 +287,7 @@ def check_magnitude(x:Tensor, # a floating tensor (already checked to be finite)
 
 def check_finite_result(out:Tensor, # a computed result
                         names:str, # the arguments responsible, e.g. '`X`, `Y`'
-                       )->Tensor:
+                       )->Tensor: # `out`, unchanged
     "`out` if it is finite; else a `ValueError` blaming `names` (overflow or underflow in the computation)."
     if (out.is_floating_point() or out.is_complex()) and not bool(torch.isfinite(out.detach()).all()):
         raise ValueError(f"the result is not finite for these values of {names}: the computation overflowed in {out.dtype}. "
@@ -294,7 +295,7 @@ def check_finite_result(out:Tensor, # a computed result
     return out
 
 # %% ../nbs/00_core.ipynb #8952ea38
-def in_test()->bool:
+def in_test()->bool: # True under nbdev-test or pytest
     "True when running under `nbdev-test` or pytest."
     return bool(os.environ.get("IN_TEST")) or "PYTEST_CURRENT_TEST" in os.environ
 

@@ -143,7 +143,8 @@ class AbsolutePE:
             check_tensor(self.table, "table", shape=(n, d)).to(X0)
         return X0 + self.scale * P
 
-def as_pe(pe)->RotaryPE|AbsolutePE|None:
+def as_pe(pe, # None, 'rope', 'sinusoidal'/'absolute', a RotaryPE or an AbsolutePE
+         )->RotaryPE|AbsolutePE|None: # a RotaryPE, an AbsolutePE or None
     "Normalise the `pe` argument: None, 'rope', 'sinusoidal' (or 'absolute'), or a PE object."
     if pe is None or isinstance(pe, (RotaryPE, AbsolutePE)): return pe
     if isinstance(pe, str):
@@ -162,8 +163,11 @@ class Heads:
     drift:Tensor|None=None     # c, shape [..., d]
 
 def check_heads(X:Tensor|None, # tokens [..., n, d], or None to check the parameters alone
-                Q:Tensor, K:Tensor, V:Tensor, # heads as in `attention_flow`
-                key_bias=None, drift=None, # optional bias terms
+                Q:Tensor, # queries [d_k, d], [H, d_k, d] or [B, H, d_k, d]
+                K:Tensor, # keys, same shape as Q
+                V:Tensor, # effective values [d, d], [H, d, d] or [B, H, d, d]
+                key_bias=None, # key-only logit term u_h, [..., H, d]
+                drift=None, # constant velocity c, [..., d]
                 x_name:str="X", # the caller's name for `X`, used in messages
                )->Heads: # parameters with a head axis
     "Check shapes/dtypes/devices of the parameters against tokens `X` [..., n, d]; add a head axis if missing."
@@ -271,8 +275,10 @@ def attention_flow(X0:Tensor, # initial tokens, shape [n, d] or batched [..., n,
                    method:str="dopri5", # torchdiffeq method, or 'euler'/'rk4'/'midpoint' (fixed step)
                    backend:str="auto", # 'auto' (torchdiffeq if installed), 'torchdiffeq' or 'builtin'
                    step_size:float|None=None, # fixed-step size (default 0.01)
-                   rtol:float=1e-9, atol:float=1e-12, # adaptive-solver tolerances
-                   key_bias:Tensor|None=None, drift:Tensor|None=None, # optional BERT-type bias terms
+                   rtol:float=1e-9, # adaptive solver: relative tolerance (finite, >= 0)
+                   atol:float=1e-12, # adaptive solver: absolute tolerance (finite, >= 0)
+                   key_bias:Tensor|None=None, # key-only logit term u_h, shape [H, d] (BERT)
+                   drift:Tensor|None=None, # constant velocity c, shape [d] (BERT)
                    stop_factor:float|None=None, # builtin only: freeze an instance when max norm > stop_factor x initial
                   )->Tensor: # states at `t`, shape [len(t), *X0.shape]
     "Integrate the self-attention flow $\\dot X=\\sum_h P_h(X)XV_h^\\top$ from `X0`."
@@ -310,11 +316,15 @@ def attention_flow(X0:Tensor, # initial tokens, shape [n, d] or batched [..., n,
 
 # %% ../../nbs/attention/00_flow.ipynb #def97469
 def discrete_attention_stack(X0:Tensor, # initial tokens, shape [..., n, d]
-                             Q, K, V, # one parameter set (shapes as in `attention_flow`) or lists, one per layer
+                             Q, # queries (as in `attention_flow`), or a list with one per layer
+                             K, # keys, like Q
+                             V, # effective values, like Q
                              n_layers:int|None=None, # number of layers when the weights are shared
                              h:float=1.0, # residual step size (1 for a standard network)
-                             pe=None, causal:bool=False, # as in `attention_flow`
-                             key_bias=None, drift=None, # bias terms (lists when the weights are per layer)
+                             pe=None, # None, 'rope', 'sinusoidal', a RotaryPE or an AbsolutePE
+                             causal:bool=False, # attend only to j <= i
+                             key_bias=None, # key-only logit terms (a list when the weights are per layer)
+                             drift=None, # constant velocities (a list when the weights are per layer)
                             )->Tensor: # states after each layer, shape [L+1, *X0.shape]
     "A stack of residual self-attention layers $X^{\\ell+1}=X^\\ell+hF_{\\theta_\\ell}(X^\\ell)$ (no normalisation)."
     per_layer = isinstance(Q, (list, tuple))

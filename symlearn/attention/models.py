@@ -62,7 +62,10 @@ def bert_forward(w:dict, # weights from `load_minilm`
     return dict(hidden=torch.stack(hidden), attn_in=torch.stack(ins), attn_out=torch.stack(outs))
 
 # %% ../../nbs/attention/10_models.ipynb #26fa0e0c
-def bert_reference(w:dict, cfg:dict, ids:Tensor)->Tensor: # hidden states [L+1, n, d]
+def bert_reference(w:dict, # weights from `load_minilm`
+                   cfg:dict, # its config
+                   ids:Tensor, # token ids, shape [n]
+                  )->Tensor: # hidden states [L+1, n, d]
     "The same BERT encoder run through `torch.nn.TransformerEncoderLayer` (an independent implementation)."
     _check_model(w, cfg, "w", "cfg", "embeddings.word_embeddings.weight", ("hidden_size", "num_attention_heads", "num_hidden_layers", "intermediate_size"))
     ids = _check_ids(ids, w["embeddings.word_embeddings.weight"].shape[0], w["embeddings.position_embeddings.weight"].shape[0])
@@ -90,13 +93,20 @@ def bert_reference(w:dict, cfg:dict, ids:Tensor)->Tensor: # hidden states [L+1, 
     return torch.stack(out)
 
 # %% ../../nbs/attention/10_models.ipynb #52adec4b
-def minilm_embed(w:dict, cfg:dict, tok, sentences:list)->Tensor: # [len(sentences), d], unit norm
+def minilm_embed(w:dict, # weights from `load_minilm`
+                 cfg:dict, # its config
+                 tok, # its tokenizer (`minilm_tokenizer`)
+                 sentences:list, # the sentences (str)
+                )->Tensor: # [len(sentences), d], unit norm
     "Sentence embeddings: mean of the last hidden states, normalised."
     return torch.stack([Fn.normalize(bert_forward(w, cfg, torch.tensor(tok.encode(s).ids))["hidden"][-1].mean(0), dim=0)
                         for s in sentences])
 
 # %% ../../nbs/attention/10_models.ipynb #3d0a7386
-def bert_heads(w:dict, cfg:dict, layer:int)->dict:
+def bert_heads(w:dict, # weights from `load_minilm`
+               cfg:dict, # its config
+               layer:int, # layer index, 0 .. num_hidden_layers - 1
+              )->dict: # {'Q', 'K', 'V', 'key_bias', 'drift', 'W_O', 'W_V'}
     "ODE parameters of one BERT layer: Q, K [H, d_k, d], V [H, d, d], key_bias [H, d], drift [d]; factors W_O [H, d, d_k], W_V [H, d_k, d]."
     _check_model(w, cfg, "w", "cfg", "embeddings.word_embeddings.weight", ("num_attention_heads", "num_hidden_layers"))
     H = cfg["num_attention_heads"]; layer = check_int(layer, "layer", min=0, max=cfg["num_hidden_layers"] - 1)
@@ -145,7 +155,8 @@ def llama_forward(ts:dict, # tensors from `load_smollm2`
     return dict(logits=logits, hidden=torch.stack(hidden), attn_in=torch.stack(ins), attn_out=torch.stack(outs))
 
 # %% ../../nbs/attention/10_models.ipynb #1d83b049
-def smollm2_tokenizer(vocab:dict):
+def smollm2_tokenizer(vocab:dict, # the vocabulary dict of `load_smollm2` (tokens, merges)
+                     )->object: # a `tokenizers.Tokenizer`
     "A byte-level BPE `tokenizers.Tokenizer` built from the GGUF vocabulary and merges."
     from tokenizers import Tokenizer, models, pre_tokenizers, decoders
     toks = vocab["tokens"]
@@ -156,7 +167,11 @@ def smollm2_tokenizer(vocab:dict):
     return tk
 
 # %% ../../nbs/attention/10_models.ipynb #e60b5620
-def llama_heads(ts:dict, meta:dict, layer:int, dtype=torch.float64)->dict:
+def llama_heads(ts:dict, # tensors from `load_smollm2`
+                meta:dict, # its metadata
+                layer:int, # layer index, 0 .. block_count - 1
+                dtype=torch.float64, # float dtype of the result
+               )->dict: # {'Q', 'K', 'V', 'W_O', 'W_V'}
     "ODE parameters of one Llama layer (gain folded in): Q, K [H, 64, d], V [H, d, d]; use with `llama_pe(meta)`, causal."
     _check_model(ts, meta, "ts", "meta", "token_embd.weight", ("llama.block_count", "llama.attention.head_count", "llama.attention.head_count_kv"))
     dtype = default_float(dtype)
@@ -172,14 +187,17 @@ def llama_heads(ts:dict, meta:dict, layer:int, dtype=torch.float64)->dict:
     Wo_h = Wo.reshape(d, H, dk).permute(1, 0, 2)
     return dict(Q=Q, K=K, V=Wo_h @ Vv, W_O=Wo_h, W_V=Vv)
 
-def llama_pe(meta:dict)->RotaryPE:
+def llama_pe(meta:dict, # metadata from `load_smollm2`
+            )->RotaryPE: # the model's RotaryPE
     "The model's rotary encoding (adjacent pairs, as stored in GGUF)."
     return RotaryPE(base=float(meta["llama.rope.freq_base"]), layout="adjacent")
 
 # %% ../../nbs/attention/10_models.ipynb #5682acd9
 def head_table(heads:dict, # output of `bert_heads` / `llama_heads`
                Xs:list, # real inputs of the layer, a list of [n_s, d] states (sequences of any length)
-               pe=None, causal:bool=False)->dict:
+               pe=None, # None or the model's RotaryPE (`llama_pe`)
+               causal:bool=False, # causal mask (decoders)
+              )->dict: # per-head weight and state diagnostics: labels, n_pos, n_neg, traces, state labels and rates
     "Weight-only and state-based diagnostics of every head of one layer (state results stacked over `Xs`)."
     if not isinstance(heads, dict) or any(k not in heads for k in ("Q", "K", "V", "W_O", "W_V")): bad_arg("heads", "the dict of `bert_heads` / `llama_heads`", heads, TypeError)
     if not isinstance(Xs, (list, tuple)) or not Xs: bad_arg("Xs", "a non-empty list of [n, d] states", Xs, TypeError)

@@ -52,7 +52,9 @@ def spread_rate(X:Tensor, # tokens [..., n, d]
     return 2 * (E * dE).sum((-1, -2)) / X.shape[-2]
 
 def small_scale_index(X:Tensor, # tokens [..., n, d]
-                      Q:Tensor, K:Tensor, V:Tensor, # heads as in `attention_flow` (RoPE: use A(0))
+                      Q:Tensor, # queries, as in `attention_flow`
+                      K:Tensor, # keys, same shape as Q
+                      V:Tensor, # effective values (RoPE: use A(0))
                       per_head:bool=False, # return one value per head, shape [..., H]
                      )->Tensor: # kappa, shape [...] (or [..., H]); NaN-free: needs a configuration with nonzero spread
     "$\\kappa(X)=\\sum_h\\operatorname{tr}(V_h\\Sigma A_h^\\top\\Sigma)/(\\operatorname{tr}\\Sigma)^2$."
@@ -184,8 +186,13 @@ def _state_label(rs:Tensor, rsp:Tensor)->Tensor:
     return torch.where(rs < 0, torch.where(rsp < 0, 0, 3), torch.where(rsp < rs, 1, 2))
 
 def regime_from_states(X:Tensor, # tokens [..., n, d]
-                       Q:Tensor, K:Tensor, V:Tensor, # heads as in `attention_flow`
-                       pe=None, causal:bool=False, key_bias=None, drift=None, # as in `attention_field`
+                       Q:Tensor, # queries, as in `attention_flow`
+                       K:Tensor, # keys, same shape as Q
+                       V:Tensor, # effective values
+                       pe=None, # None, 'rope' or a RotaryPE
+                       causal:bool=False, # attend only to j <= i
+                       key_bias=None, # key-only logit term, [H, d]
+                       drift=None, # constant velocity, [d]
                       )->dict: # rates [...] and per-head rates [..., H]; 'label'/'label_heads' index REGIME_LABELS
     "Exact instantaneous growth rates of scale and spread at configuration `X`, per layer and per head."
     p = check_heads(X, Q, K, V, key_bias, drift, x_name="X")

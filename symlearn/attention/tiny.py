@@ -111,16 +111,21 @@ class AttentionLayer(nn.Module):
 # %% ../../nbs/attention/20_tiny.ipynb #5f4f6ae3
 class TinyTransformer(nn.Module):
     "A small classifier (or causal LM) whose attention branches are unnormalised Euler steps of the attention flow."
-    def __init__(self, vocab:int|None, # input vocabulary size (None with `in_features`)
+    def __init__(self,
+                 vocab:int|None, # input vocabulary size (None with `in_features`)
                  n_classes:int, # output classes
                  max_len:int=64, # longest sequence
-                 d:int=32, n_layers:int=2, n_heads:int=2, # width, depth, heads
+                 d:int=32, # token width
+                 n_layers:int=2, # number of blocks, >= 1
+                 n_heads:int=2, # heads per block
                  pe:str="absolute", # 'absolute', 'rope' or 'none'
                  regime:str="free", # 'free', 'zero', 'diverge' or 'cluster' (forced parametrisation)
                  strength:float=1.0, # eta: scales V of forced heads (a change of time)
                  refinements=(), # any of REFINEMENTS
-                 rope_base:float=10.0, rope_fraction:float=1.0, # RoPE settings (R4: fraction < 1)
-                 ffn:bool=True, final_norm:bool=False, # pre-norm FFN sublayers; LayerNorm before the readout
+                 rope_base:float=10.0, # RoPE base, > 1
+                 rope_fraction:float=1.0, # fraction of head dimensions RoPE rotates ('partial_rope')
+                 ffn:bool=True, # pre-norm feed-forward sublayers
+                 final_norm:bool=False, # LayerNorm before the readout
                  h:float=1.0, # residual step
                  refinement=None, # optional user callable layer(X, velocity) -> velocity, for other candidates
                  in_features:int|None=None, # continuous inputs [B, n, in_features] (e.g. image patches) instead of ids
@@ -275,7 +280,8 @@ def char_windows(data:Tensor, # character ids [N], N >= n + 2
     return w[:, :-1], w[:, 1:]
 
 def train_char_lm(model:TinyTransformer, # built with causal=True, n_classes = vocabulary size
-                  train:Tensor, valid:Tensor, # character ids [N], [M]
+                  train:Tensor, # training character ids [N]
+                  valid:Tensor, # validation character ids [M]
                   steps:int=300, # Adam steps
                   batch:int=32, # windows per step
                   n:int=64, # window length
@@ -309,7 +315,10 @@ def patchify(X:Tensor, # images [N, H, W]
     return X.reshape(N, H // p, p, W // p, p).permute(0, 1, 3, 2, 4).reshape(N, (H // p) * (W // p), p * p)
 
 def train_vit(model:TinyTransformer, # built with in_features = p*p
-              Xtr:Tensor, ytr:Tensor, Xte:Tensor, yte:Tensor, # patch tokens [N, n, p*p] and labels
+              Xtr:Tensor, # training patch tokens [N, n, p*p]
+              ytr:Tensor, # training labels [N]
+              Xte:Tensor, # test patch tokens [M, n, p*p]
+              yte:Tensor, # test labels [M]
               steps:int=300, # Adam steps
               batch:int=64, # images per step
               lr:float=3e-3, # learning rate, > 0

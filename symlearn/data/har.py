@@ -38,7 +38,7 @@ def _frame_arrays(df:Stub)->tuple[np.ndarray, np.ndarray]:
 
 def convert_hapt_pickle(raw:bytes, # the gunzipped pickle
                         dest:Path, # the .npz to write
-                       )->Path:
+                       )->Path: # `dest`
     "Convert the HAPT pickle (dict subject -> list of DataFrames) to `.npz` with the restricted unpickler."
     obj = restricted_load(io.BytesIO(raw))
     sig, lab, subj, offs = [], [], [], [0]
@@ -59,7 +59,8 @@ def _fetch_hapt(dest:Path, tmp:Path):
     convert_hapt_pickle(gzip.decompress(pk.read_bytes()), dest/"hapt.npz")
 
 # %% ../../nbs/data/02_har.ipynb #9630dbd1
-def read_hapt_rawdata(folder:Path|str)->dict:
+def read_hapt_rawdata(folder:Path|str, # the UCI HAPT folder (or its RawData/)
+                     )->dict: # {'signals', 'labels', 'rec_offsets', 'rec_subject', 'channels'}
     "Recordings of an original UCI HAPT folder (with `RawData/`), as the arrays stored in `hapt.npz`."
     folder = Path(folder); raw = folder/"RawData" if (folder/"RawData").is_dir() else folder
     lab_f = raw/"labels.txt"
@@ -162,7 +163,7 @@ WATCH_EXERCISES = ["PEN", "ABD", "FEL", "IR", "ER", "TRAP", "ROW"]
 
 def convert_watch_npy(raw:bytes, # bytes of seglearn's watch_dataset.npy
                       dest:Path, # the .npz to write
-                     )->Path:
+                     )->Path: # `dest`
     "Convert seglearn's pickled watch data set to `.npz` with the restricted unpickler."
     import numpy.lib.format as fmt
     f = io.BytesIO(raw)
@@ -203,7 +204,8 @@ def _fetch_basicmotions(dest:Path, tmp:Path):
     for sp in ("TRAIN", "TEST"):
         extract_member(whl, f"UEA/BasicMotions/BasicMotions_{sp}.arff", dest/f"BasicMotions_{sp}.arff")
 
-def read_uea_arff(f:Path|str)->tuple[np.ndarray, np.ndarray, list]:
+def read_uea_arff(f:Path|str, # a UEA .arff file
+                 )->tuple[np.ndarray, np.ndarray, list]: # (X float32 [N, T, C], y int64 [N], class names)
     "A multivariate UEA ARFF file: (X float32 [N, T, C], y int64 [N], class names)."
     from scipy.io import arff
     data, meta = arff.loadarff(str(f))

@@ -19,7 +19,8 @@ __all__ = ['FASHION_CLASSES', 'read_idx', 'load_idx_folder', 'load_fashion_mnist
            'load_mnist10k', 'load_digits']
 
 # %% ../../nbs/data/01_images.ipynb #1a7fd851
-def read_idx(path:Path|str)->np.ndarray:
+def read_idx(path:Path|str, # an IDX file (optionally .gz)
+            )->np.ndarray: # uint8 array [N] (labels) or [N, H, W] (images)
     "Read one IDX file (gzipped or not) into a uint8 array, checking its header."
     path = Path(path)
     if path.suffix == ".gz":

@@ -58,7 +58,8 @@ def load_minilm(path:str|Path|None=None, # a model folder; default: the cache
         raise ValueError(f"{d/'model.safetensors'}: not a BERT checkpoint (no encoder.layer.0.attention.self.query.weight)")
     return w, cfg
 
-def minilm_tokenizer(path:str|Path|None=None):
+def minilm_tokenizer(path:str|Path|None=None, # a model folder; default: the cache
+                    )->object: # a `tokenizers.Tokenizer`
     "The model's WordPiece tokenizer (`tokenizers.Tokenizer`; adds [CLS] and [SEP]; no padding, truncation at 512)."
     from tokenizers import Tokenizer
     tok = Tokenizer.from_file(str(_minilm_dir(path)/"tokenizer.json"))
@@ -77,7 +78,8 @@ def _field_value(f):
         return [f.parts[i].tolist()[0] for i in f.data]
     return f.parts[f.data[0]].tolist()[0]
 
-def smollm2_path(path:str|Path|None=None)->Path:
+def smollm2_path(path:str|Path|None=None, # a .gguf file; default: the cache
+                )->Path: # path of the .gguf file
     "The GGUF file: `path` if given, else the cache."
     if path is not None:
         p = Path(path)

@@ -59,7 +59,7 @@ def read_image(path:Path|str, # a JPEG/PNG/... file Pillow can open
     return torch.from_numpy(a.copy()).permute(2, 0, 1).to(dtype) / 255
 
 # %% ../../nbs/data/11_photos.ipynb #d05c4f6e
-def photo_names()->dict:
+def photo_names()->dict: # {photo name: data source}
     "Known photo names and the data source that holds each."
     return {**{k: "photos" for k in SKIMAGE_PHOTOS}, **{k: "opencv-samples" for k in OPENCV_PHOTOS}}
 

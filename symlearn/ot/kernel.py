@@ -51,7 +51,7 @@ def tree_ot_reference(coords, # per-line atom coordinates, list of k arrays (or 
                       parents=None, # parent line of each line (-1 for the root line); default: all concurrent at 0
                       attach=None, # coordinate on the parent line where line i's 0 is glued
                       p:float=1.0, # Sobolev order
-                     ): # (S_p, D): the sum over edges and the path-length matrix between the atoms (line-major order)
+                     )->tuple: # (S_p, D): the sum over edges and the path-length matrix between the atoms (line-major order)
     "Slow pure-Python reference for one tree of lines: explicit graph, edge sums and the path-metric matrix."
     import numpy as np
     p = check_scalar(p, "p", low=1)

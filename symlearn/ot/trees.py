@@ -136,7 +136,7 @@ def sample_concurrent_trees(n_trees:int, # T
                             generator:torch.Generator|None=None, # drives the draw (None: torch's global generator)
                             dtype:torch.dtype|None=None, # default: root_mean's dtype
                             device=None, # default: root_mean's device
-                           )->ConcurrentTrees:
+                           )->ConcurrentTrees: # T concurrent-line systems
     "Sample `n_trees` systems of `n_lines` concurrent lines through random roots around `root_mean`."
     T, d = check_int(n_trees, "n_trees", min=1), check_int(d, "d", min=1)
     root_mean = check_tensor(root_mean, "root_mean", ndim=(1, 2), dtype="float")
@@ -159,7 +159,7 @@ def sample_chain_trees(n_trees:int, # T
                        generator:torch.Generator|None=None, # drives the draw (None: torch's global generator)
                        dtype:torch.dtype|None=None, # float dtype (default: torch's default)
                        device:str|torch.device|None=None, # device of the result (default: the generator's, else CPU)
-                      )->ChainTrees:
+                      )->ChainTrees: # T chains of lines
     "Sample `n_trees` chains of `n_lines` lines (TSW-SL): each line starts on the previous one."
     T, k, d = check_int(n_trees, "n_trees", min=1), check_int(n_lines, "n_lines", min=1), check_int(d, "d", min=1)
     box, offset = check_scalar(box, "box", low=0), check_scalar(offset, "offset", low=0)
@@ -182,7 +182,7 @@ def sample_spherical_trees(n_trees:int, # T
                            generator:torch.Generator|None=None, # drives the draw (None: torch's global generator)
                            dtype:torch.dtype|None=None, # float dtype (default: torch's default)
                            device:str|torch.device|None=None, # device of the result (default: the generator's, else CPU)
-                          )->SphericalTrees:
+                          )->SphericalTrees: # T spherical trees
     "Sample `n_trees` spherical trees of `n_lines` half great circles with a uniform root."
     T, k, D = check_int(n_trees, "n_trees", min=1), check_int(n_lines, "n_lines", min=1), check_int(dim, "dim", min=2)
     dtype = default_float(dtype); device = _device(generator, device)
@@ -203,7 +203,7 @@ def check_trees(trees, # a tree object
                 ref:Tensor, # tensor whose dtype and device the trees must share
                 name:str="trees", # argument name for errors
                 ref_name:str="ref", # the caller's name for `ref` in errors (e.g. 'X')
-               ): # `trees`, unchanged
+               )->ConcurrentTrees|ChainTrees|SphericalTrees: # `trees`, unchanged
     "Validate user-supplied trees: class, shapes, finiteness, unit directions, dtype and device."
     kinds = kind if isinstance(kind, tuple) else (kind,)
     if not isinstance(trees, kinds):
@@ -235,7 +235,7 @@ def plot_tree(ax, # a matplotlib axis
               extent:float=2.0, # half length of the drawn lines, > 0
               X:Tensor|None=None, # optional points [n, 2] to project onto every line
               **kw, # passed to `ax.plot` for the lines
-             ): # None (draws on `ax`)
+             )->None: # None (draws on `ax`)
     "Draw tree `t` of a 2-D tree system (and the projections of `X`)."
     if not isinstance(trees, (ConcurrentTrees, ChainTrees)): bad_arg("trees", "ConcurrentTrees or ChainTrees", trees, TypeError)
     if trees.dim != 2: bad_arg("trees", "trees in 2-D", f"trees of dimension {trees.dim}")
