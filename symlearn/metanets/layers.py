@@ -92,7 +92,7 @@ class ChannelMix(nn.Module):
 
 def init_terms_(*terms:nn.Module|Tensor, # modules with .weight/.bias, or parameter tensors, that sum into one output
                 fan_in:int|None=None, # the fan-in; default: counted over all the terms
-               ):
+               )->None: # initialises in place
     "Uniform ±1/√fan_in on terms that sum into one output, in place (draws from torch's global RNG; see `generator=` of the layers)."
     ps = [p for t in terms for p in ([t] if isinstance(t, Tensor) else [t.weight, t.bias]) if p is not None]
     if fan_in is None:
@@ -244,7 +244,8 @@ def layer_span(layer:nn.Module, # a 1-channel -> 1-channel layer on `spec`, floa
 class MonomialLinear(nn.Module):
     "Monomial-NFN equivariant affine layer on weight-space features (`group='pos'` for ReLU nets, `'sign'` for tanh/sin nets)."
     def __init__(self, spec:NetSpec, # architecture of the networks read
-                 c_in:int, c_out:int, # feature channels in and out
+                 c_in:int, # input feature channels
+                 c_out:int, # output feature channels
                  group:str="pos", # 'pos' (ReLU: scale × perm) or 'sign' (tanh/sin: sign × perm; adds two terms)
                  generator:torch.Generator|None=None, # initialise from this generator (global RNG untouched); None: torch's global RNG
                 ):

@@ -158,8 +158,12 @@ def train_batched(ws:WeightSpace, # initial networks (B)
 
 # %% ../../nbs/weightspace/01_zoo.ipynb #212ca886
 def train_one_reference(net:nn.Module, # one network (trained in place)
-                        images:Tensor, labels:Tensor, keep:Tensor, # its pool, labels [n], mask [n]
-                        lr:float, steps:int, schedule:Tensor,
+                        images:Tensor, # its training pool [n, ...]
+                        labels:Tensor, # its labels, int [n]
+                        keep:Tensor, # its sample mask, bool [n]
+                        lr:float, # SGD learning rate (>= 0)
+                        steps:int, # number of updates (>= 0)
+                        schedule:Tensor, # shared mini-batch indices [T, batch_size], T >= steps
                        )->nn.Module:
     "Slow readable reference: `torch.optim.SGD` on one `nn.Module`; returns `net`, trained."
     if not isinstance(net, nn.Module): bad_arg("net", "an nn.Module", net, TypeError)
@@ -367,7 +371,8 @@ def fit_sirens(images:Tensor, # [N, H, W], float in [0, 1] or uint8
 DATASETS = {"digits": "digits", "mnist": "mnist10k", "fashion": "fashion-mnist"}
 
 def zoo_data(name:str="digits", # 'digits', 'mnist' (MNIST-10k) or 'fashion'
-             n_train:int|None=None, n_test:int|None=None, # optional caps
+             n_train:int|None=None, # optional cap on the training images
+             n_test:int|None=None, # optional cap on the test images
             )->dict: # {'train_x','train_y','test_x','test_y'}: float32 [n,1,H,W] in [0,1], int64 labels
     "Train/test images for zoo training, from the offline data cache."
     from symlearn.data import images as I
@@ -391,7 +396,8 @@ def zoo_data(name:str="digits", # 'digits', 'mnist' (MNIST-10k) or 'fashion'
     if n_test is not None: d["test_x"], d["test_y"] = d["test_x"][:n_test], d["test_y"][:n_test]
     return d
 
-def data_available(name:str)->bool:
+def data_available(name:str, # a `zoo_data` name: 'digits', 'mnist' or 'fashion'
+                  )->bool: # True when the dataset is in the offline cache
     "Is dataset `name` (a `zoo_data` name) in the offline cache?"
     from symlearn.data.core import available
     return available(DATASETS[check_choice(name, "name", list(DATASETS))])
