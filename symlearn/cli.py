@@ -10,6 +10,7 @@ import sys, json, shutil, textwrap
 from pathlib import Path
 from typing import Annotated
 from fastcore.script import anno_parser
+import symlearn
 from .core import bad_arg
 from .experiments import discover, run_repro, run_reproduction, run_benchmark, REGISTRY, Reproduction, UnitError
 
@@ -134,7 +135,7 @@ def fetch_data(*names:str, # sources or groups to fetch (default: core); see --l
 BUILTIN = {"repro": repro, "bench": bench, "fetch-data": fetch_data}
 
 def _usage()->str:
-    lines = ["usage: symlearn COMMAND [options]   (symlearn COMMAND --help for its options)", "", "commands:"]
+    lines = ["usage: symlearn COMMAND [options]   (symlearn COMMAND --help for its options; symlearn --version)", "", "commands:"]
     for k, f in BUILTIN.items(): lines.append(f"  {k:12s} {f.__doc__}")
     for k, e in sorted(discover()["command"].items()): lines.append(f"  {k:12s} {e.help}")
     return "\n".join(lines)
@@ -144,6 +145,7 @@ def main(argv:list|None=None, # arguments after `symlearn` (default: sys.argv[1:
     "Entry point of the `symlearn` console script."
     argv = sys.argv[1:] if argv is None else list(argv)
     if not argv or argv[0] in ("-h", "--help"): print(_usage()); return 0
+    if argv[0] in ("-V", "--version"): print(f"symlearn {symlearn.__version__}"); return 0
     cmd, rest = argv[0], argv[1:]
     if cmd in BUILTIN:
         f = BUILTIN[cmd]
