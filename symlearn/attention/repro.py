@@ -36,39 +36,35 @@ def _families(B:int, seed:int)->dict:
             "H-zero sym. parts, aligned skew x30": (*c(-1, 1, 30.0, True, 7), "none"),
             "V=-I, A=I": (I, -I, "zero"), "V=I, A=-I": (-I, I, "cluster")}
 
-def _run(A, V, n, T, seed, pe=None, causal=False, h=0.1):
-    X0 = torch.randn(A.shape[0], n, A.shape[-1], generator=torch.Generator().manual_seed(seed), dtype=A.dtype)
+def _run(A, V, n, T, seed, pe=None, causal=False, h=0.1, device="cpu"):
+    X0 = torch.randn(A.shape[0], n, A.shape[-1], generator=torch.Generator().manual_seed(seed), dtype=A.dtype).to(device)
+    A, V = A.to(device), V.to(device)               # drawn on the CPU, integrated on `device`: the same start everywhere
     Q, K = qk_from_A(A[:, None])
     tr = attention_flow(X0, Q, K, V[:, None], torch.linspace(0, T, 41, dtype=A.dtype), pe=pe, causal=causal,
                         method="rk4", step_size=h, backend="builtin", stop_factor=1e6)
-    return classify_trajectory(tr)
+    return classify_trajectory(tr).cpu()
 
-def atlas(seed:int, B:int=32, T:float=80., h:float=0.1)->dict:
+def atlas(seed:int, B:int=32, T:float=80., h:float=0.1, device="cpu")->dict:
     "Observed label fractions of every family (and the RoPE variants) for one seed."
     torch.manual_seed(seed)
     out = {}
     for name, (A, V, pred) in _families(B, seed).items():
-        lab = _run(A, V, 8, T, 7919 * seed + len(out), h=h)
+        lab = _run(A, V, 8, T, 7919 * seed + len(out), h=h, device=device)
         out[name] = {"predicted": pred, **{l: float((lab == i).double().mean()) for i, l in enumerate(TRAJ_LABELS)}}
     A, V, _ = _families(B, seed)["H-zero (margin)"]
     for n in (8, 32):
         for base in (None, 10., 100., 1e4):
-            lab = _run(A, V, n, T, 31 * seed + n, pe=RotaryPE(base) if base else None, causal=True, h=h)
+            lab = _run(A, V, n, T, 31 * seed + n, pe=RotaryPE(base) if base else None, causal=True, h=h, device=device)
             out[f"RoPE base {base:g}, n={n}" if base else f"no PE, causal, n={n}"] = \
                 {"predicted": "zero", **{l: float((lab == i).double().mean()) for i, l in enumerate(TRAJ_LABELS)}}
     return out
 
 # %% ../../nbs/attention/90_repro.ipynb #ba412a59
-def _cpu_only(name:str, device:torch.device):
-    "The attention chapter's integrators and tiny trainers run on the CPU: say so rather than run elsewhere silently."
-    if torch.device(device).type != "cpu":
-        raise ValueError(f"`device` must be 'cpu' for {name} (its flows and tiny models run on the CPU); got {device}")
-
 ATLAS_CONFIGS = {"quick": dict(B=8, T=80.0, h=0.2, seeds=3), "full": dict(B=32, T=80.0, h=0.1, seeds=3)}
 
 def _atlas_run(cfg:dict, unit:dict, device:torch.device)->dict:
-    _cpu_only("token-dynamics-atlas", device); torch.set_num_threads(1)
-    return atlas(unit["seed"], cfg["B"], cfg["T"], cfg["h"])
+    torch.set_num_threads(1)
+    return atlas(unit["seed"], cfg["B"], cfg["T"], cfg["h"], device)
 
 def _atlas_summarise(cfg:dict, results:list, out:Path)->dict:
     import matplotlib; matplotlib.use("Agg"); import matplotlib.pyplot as plt
@@ -141,13 +137,16 @@ def _head_weights(layers)->dict:
     r = [regime(hp["Q"], hp["K"], hp["V"]) for hp in layers]
     return dict(trace_A=[x["trace_A"].tolist() for x in r], trace_V=[x["trace_V"].tolist() for x in r], strict=[x["labels"] for x in r])
 
-def _head_states(runner, seed:int, k:int)->dict:
+def _on(layers, device)->list: return [{k: v.to(device) if isinstance(v, Tensor) else v for k, v in hp.items()} for hp in layers]
+
+def _head_states(runner, seed:int, k:int, device="cpu")->dict:
     from symlearn.attention.regimes import regime_from_states
     layers, pe, causal, inputs = runner
+    layers = _on(layers, device)                    # the rates run on `device`; the model forward making the inputs on the CPU
     lab, rs = [], []
     with torch.no_grad():
         for sent in _brown_sample(seed, k):
-            X = inputs(sent)
+            X = inputs(sent).to(device)
             out = [regime_from_states(X[l], hp["Q"], hp["K"], hp["V"], pe=pe, causal=causal) for l, hp in enumerate(layers)]
             lab.append([o["label_heads"].tolist() for o in out]); rs.append([o["label"].item() for o in out])
     return dict(labels=lab, layer_labels=rs)
@@ -227,9 +226,9 @@ def _rh_units(cfg:dict)->list:
     return [u for n in _rh_models(cfg) for u in [dict(model=n, part="weights")] + [dict(model=n, part="states", seed=s) for s in range(cfg["seeds"])]]
 
 def _rh_run(cfg:dict, unit:dict, device:torch.device)->dict:
-    _cpu_only("token-dynamics-real-heads", device); torch.set_num_threads(1)
+    torch.set_num_threads(1)
     runner = _model_runner(unit["model"])
-    return _head_weights(runner[0]) if unit["part"] == "weights" else _head_states(runner, unit["seed"], cfg["k"])
+    return _head_weights(_on(runner[0], device)) if unit["part"] == "weights" else _head_states(runner, unit["seed"], cfg["k"], device)
 
 def _rh_summarise(cfg:dict, results:list, out:Path)->dict:
     from symlearn.data.core import available
@@ -283,19 +282,19 @@ def _task_data(task:str):
     X, y = load_digits(); tr, te = stratified_split(y.numpy()); P = patchify(X)
     return dict(Xtr=P[tr], ytr=y[tr], Xte=P[te], yte=y[te])
 
-def train_arm(task:str, reg:str, pe:str, refs:tuple, seed:int, steps:int, data)->dict:
-    "Build the arm's model with `seed_everything(seed)` and train it on `task`; the result dict of the trainer."
+def train_arm(task:str, reg:str, pe:str, refs:tuple, seed:int, steps:int, data, device="cpu")->dict:
+    "Build the arm's model with `seed_everything(seed)` on the CPU, move it to `device` and train it on `task`; the result dict of the trainer."
     from symlearn.attention.tiny import TinyTransformer, train_tiny, train_char_lm, train_vit
     seed_everything(seed)
     kw = dict(d=32, n_layers=2, n_heads=2, pe=pe, regime=reg, refinements=refs, rope_fraction=0.5 if "partial_rope" in refs else 1.0)
     if task == "charlm":
         V = len(data["vocab"])
-        m = TinyTransformer(V, V, max_len=32, causal=True, **kw)
+        m = TinyTransformer(V, V, max_len=32, causal=True, **kw).to(device)
         return train_char_lm(m, data["train"], data["valid"], steps=steps, batch=32, n=32, lr=1e-2, generator=make_generator(seed))
     if task == "digits":
-        m = TinyTransformer(None, 10, max_len=16, in_features=4, **kw)
+        m = TinyTransformer(None, 10, max_len=16, in_features=4, **kw).to(device)
         return train_vit(m, data["Xtr"], data["ytr"], data["Xte"], data["yte"], steps=steps, batch=64, generator=make_generator(seed))
-    m = TinyTransformer(8, 8, max_len=8, **kw)
+    m = TinyTransformer(8, 8, max_len=8, **kw).to(device)
     return train_tiny(m, steps=steps, n=8, vocab=8, generator=make_generator(seed))
 
 # %% ../../nbs/attention/90_repro.ipynb #29095a5a
@@ -348,10 +347,10 @@ def _training_units(cfg:dict)->list:
     return [dict(task=t, arm=_arm_name(*a), seed=s) for t in _training_tasks(cfg) for a in _task_arms(cfg, t)[0] for s in range(cfg["seeds"])]
 
 def _training_run(cfg:dict, unit:dict, device:torch.device)->dict:
-    _cpu_only("token-dynamics-training", device); torch.set_num_threads(1)
+    torch.set_num_threads(1)
     arms, steps = _task_arms(cfg, unit["task"])
     reg, pe, refs = next(a for a in arms if _arm_name(*a) == unit["arm"])
-    return train_arm(unit["task"], reg, pe, refs, unit["seed"], steps, None if unit["task"] == "pointer" else _task_data(unit["task"]))
+    return train_arm(unit["task"], reg, pe, refs, unit["seed"], steps, None if unit["task"] == "pointer" else _task_data(unit["task"]), device)
 
 def _training_summarise(cfg:dict, results:list, out:Path)->dict:
     result = {"seeds": cfg["seeds"], "tasks": {}, "skipped": {}}

@@ -244,12 +244,13 @@ def train_tiny(model:TinyTransformer, # the model (vocab >= n, n_classes >= voca
     "Train with Adam on the pointer task; return accuracy, loss and per-layer diagnostics on held-out data."
     steps, batch, lr, g = _check_train(model, steps, batch, lr, generator)
     eval_size = check_int(eval_size, "eval_size", min=1)
+    dev = model.out.weight.device                   # batches are drawn on the CPU (with `generator`) and moved to the model
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     for _ in range(steps):
-        x, y = pointer_task(batch, n, vocab, g)
+        x, y = (t.to(dev) for t in pointer_task(batch, n, vocab, g))
         loss = Fn.cross_entropy(model(x), y)
         opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0); opt.step()
-    xe, ye = pointer_task(eval_size, n, vocab, _eval_generator(g))
+    xe, ye = (t.to(dev) for t in pointer_task(eval_size, n, vocab, _eval_generator(g)))
     with torch.no_grad():
         logits = model(xe); S = model.states(xe)
         norms = [s.norm(dim=-1).mean().item() for s in S]
@@ -292,12 +293,13 @@ def train_char_lm(model:TinyTransformer, # built with causal=True, n_classes = v
     "Train a causal character model; return validation bits per character and state diagnostics."
     steps, batch, lr, g = _check_train(model, steps, batch, lr, generator)
     eval_windows = check_int(eval_windows, "eval_windows", min=1)
+    dev = model.out.weight.device                   # windows are drawn on the CPU (with `generator`) and moved to the model
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     for _ in range(steps):
-        x, y = char_windows(train, batch, n, g)
+        x, y = (t.to(dev) for t in char_windows(train, batch, n, g))
         loss = Fn.cross_entropy(model.token_logits(x).flatten(0, 1), y.flatten())
         opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0); opt.step()
-    xe, ye = char_windows(valid, eval_windows, n, torch.Generator().manual_seed(10_000))
+    xe, ye = (t.to(dev) for t in char_windows(valid, eval_windows, n, torch.Generator().manual_seed(10_000)))
     with torch.no_grad():
         ce = sum(Fn.cross_entropy(model.token_logits(xe[i:i + 64]).flatten(0, 1), ye[i:i + 64].flatten(), reduction="sum").item()
                  for i in range(0, eval_windows, 64)) / ye.numel()
@@ -328,10 +330,12 @@ def train_vit(model:TinyTransformer, # built with in_features = p*p
     steps, batch, lr, g = _check_train(model, steps, batch, lr, generator)
     Xtr = check_tensor(Xtr, "Xtr", ndim=3, dtype="float"); Xte = check_tensor(Xte, "Xte", ndim=3, dtype="float")
     ytr = check_tensor(ytr, "ytr", shape=(Xtr.shape[0],), dtype="int"); yte = check_tensor(yte, "yte", shape=(Xte.shape[0],), dtype="int")
+    dev = model.out.weight.device                   # batches are drawn on the CPU (with `generator`) and moved to the model
+    Xte, yte = Xte.to(dev), yte.to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     for _ in range(steps):
         i = torch.randint(0, len(Xtr), (batch,), generator=g)
-        loss = Fn.cross_entropy(model(Xtr[i]), ytr[i])
+        loss = Fn.cross_entropy(model(Xtr[i].to(dev)), ytr[i].to(dev))
         opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0); opt.step()
     with torch.no_grad():
         logits = model(Xte)

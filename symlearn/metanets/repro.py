@@ -92,11 +92,6 @@ def train_predictor(model:nn.Module, train:tuple, val:tuple, # (WeightSpace, acc
 def _index(ws:WeightSpace, idx:Tensor)->WeightSpace: return ws.map(lambda t: t[idx])
 
 # %% ../../nbs/metanets/90_repro.ipynb #84a9bd07
-def _cpu_only(name:str, device:torch.device):
-    "The metanetwork trainers run on the CPU: say so rather than run elsewhere silently."
-    if torch.device(device).type != "cpu":
-        raise ValueError(f"`device` must be 'cpu' for {name} (its metanetworks train on the CPU); got {device}")
-
 def _zoos_dir(workdir:Path)->Path:
     "Zoos shared by every configuration of the metanetwork reproductions: OUT/metanets-zoos/."
     return Path(workdir).parent.parent / "metanets-zoos"
@@ -121,10 +116,10 @@ def _cnn_gen_units(cfg:dict)->list:
             for c in cfg["conditions"] for s in range(cfg["seeds"])]
 
 def _cnn_gen_run(cfg:dict, unit:dict, device:torch.device, workdir:Path)->dict:
-    _cpu_only("metanets-cnn-gen", device); torch.set_num_threads(1)
+    torch.set_num_threads(1)
     act, m, c, s = unit["act"], unit["model"], unit["condition"], unit["seed"]
     zoo = _cnn_zoo(cfg, act, workdir)
-    ws, acc = zoo.ws, zoo.metrics["test_acc"].float()
+    ws, acc = zoo.ws.to(device), zoo.metrics["test_acc"].float().to(device)   # the zoo is loaded on the CPU, used on `device`
     tr, va, te = zoo_split(ws.batch_size)
     lv = cfg["levels"] if act == "relu" else ("sign",)
     test_sets = {"clean": _index(ws, te)}
@@ -132,6 +127,7 @@ def _cnn_gen_run(cfg:dict, unit:dict, device:torch.device, workdir:Path)->dict:
     seed_everything(s)
     model = build_model(m, ws, tuple(cfg["channels"]), cfg["head"])
     if model is None: return {"skipped": f"{m} does not apply to the {act} zoo"}
+    model.to(device)                                 # initialised on the CPU: the same start on every device
     train_ws, train_y = _index(ws, tr), acc[tr]
     if c == "augmented":
         aug = transform_zoo(train_ws, cfg["aug_level"] if act == "relu" else 1, 2000 + s)
@@ -291,14 +287,15 @@ def _inr_cls_units(cfg:dict)->list:
 
 def _inr_cls_run(cfg:dict, unit:dict, device:torch.device, workdir:Path)->dict:
     from symlearn.metanets.inr import sign_perm, layer_scales, scale_layers
-    _cpu_only("metanets-inr-cls", device); torch.set_num_threads(1)
+    torch.set_num_threads(1)
     m, s = unit["model"], unit["seed"]
     ws, y, psnr, _ = inr_zoo(_zoos_dir(workdir), unit["data"], cfg["n_inrs"], cfg["steps"], display=False)
+    ws, y = ws.to(device), y.to(device)             # generators stay on the CPU (their draws are moved to `device`)
     tr, va, te = inr_split(ws.batch_size)
     test_clean = _index(ws, te); test_tf = sign_perm(test_clean, torch.Generator().manual_seed(1000))
     sc = layer_scales(_index(ws, tr))                # '+norm' models: per-layer dataset constants (commute with the action)
     seed_everything(s)
-    model = build_inr_model(m, ws, tuple(cfg["channels"]), cfg["head"])
+    model = build_inr_model(m, ws, tuple(cfg["channels"]), cfg["head"]).to(device)    # initialised on the CPU
     f = (lambda w: scale_layers(w, sc)) if "+norm" in m else (lambda w: w)
     info = train_inr_classifier(model, (f(_index(ws, tr)), y[tr]), (f(_index(ws, va)), y[va]), epochs=cfg["epochs"], augment="+aug" in m, seed=s)
     acc = {"clean": _accuracy(model, f(test_clean), y[te]), "transformed": _accuracy(model, f(test_tf), y[te])}
@@ -413,12 +410,12 @@ def _inr_edit_units(cfg:dict)->list:
 
 def _inr_edit_run(cfg:dict, unit:dict, device:torch.device, workdir:Path)->dict:
     from symlearn.metanets.inr import render_grad, build_editor, edit_commutation_error
-    _cpu_only("metanets-inr-edit", device); torch.set_num_threads(1)
+    torch.set_num_threads(1)
     e, s = unit["editor"], unit["seed"]
-    x = _edit_inputs(cfg, workdir); ws, imgs, target, tr, va, te = (x[k] for k in ("ws", "imgs", "target", "tr", "va", "te"))
+    x = {k: v.to(device) for k, v in _edit_inputs(cfg, workdir).items()}; ws, imgs, target, tr, va, te = (x[k] for k in ("ws", "imgs", "target", "tr", "va", "te"))
     show = torch.arange(6)
     seed_everything(s)
-    E = build_editor(e, ws, tuple(cfg["channels"]), cfg["hidden"])
+    E = build_editor(e, ws, tuple(cfg["channels"]), cfg["hidden"]).to(device)   # initialised on the CPU
     info = train_editor(E, (_index(ws, tr), target[tr]), (_index(ws, va), target[va]), epochs=cfg["epochs"], seed=s)
     mse = {"clean": _edit_mse(E, x["test_clean"], target[te]).mean().item(), "transformed": _edit_mse(E, x["test_tf"], target[te]).mean().item()}
     E64, w64 = copy.deepcopy(E).double(), _index(x["test_clean"], torch.arange(16)).to(torch.float64)
