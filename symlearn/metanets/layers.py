@@ -92,7 +92,7 @@ class ChannelMix(nn.Module):
 
 def init_terms_(*terms:nn.Module|Tensor, # modules with .weight/.bias, or parameter tensors, that sum into one output
                 fan_in:int|None=None, # the fan-in; default: counted over all the terms
-               ):
+               )->None: # initialises in place
     "Uniform ±1/√fan_in on terms that sum into one output, in place (draws from torch's global RNG; see `generator=` of the layers)."
     ps = [p for t in terms for p in ([t] if isinstance(t, Tensor) else [t.weight, t.bias]) if p is not None]
     if fan_in is None:
@@ -244,7 +244,8 @@ def layer_span(layer:nn.Module, # a 1-channel -> 1-channel layer on `spec`, floa
 class MonomialLinear(nn.Module):
     "Monomial-NFN equivariant affine layer on weight-space features (`group='pos'` for ReLU nets, `'sign'` for tanh/sin nets)."
     def __init__(self, spec:NetSpec, # architecture of the networks read
-                 c_in:int, c_out:int, # feature channels in and out
+                 c_in:int, # input feature channels
+                 c_out:int, # output feature channels
                  group:str="pos", # 'pos' (ReLU: scale × perm) or 'sign' (tanh/sin: sign × perm; adds two terms)
                  generator:torch.Generator|None=None, # initialise from this generator (global RNG untouched); None: torch's global RNG
                 ):
@@ -314,6 +315,10 @@ def act_feat(g:MonomialElement, # the group element (batch B)
     "The weight-space action on features: the same monomial transformation on every channel."
     if not isinstance(g, MonomialElement): bad_arg("g", "a MonomialElement", g, TypeError)
     if not isinstance(x, Feat): bad_arg("x", "a Feat", x, TypeError)
+    hidden = tuple(b.shape[2] for b in x.biases[:-1])
+    if g.hidden != hidden or g.batch_size != x.batch_size:
+        bad_arg("g", f"an element for hidden widths {hidden} and batch {x.batch_size} (those of `x`)", f"hidden {g.hidden}, batch {g.batch_size}")
+    if g.scales and g.scales[0].dtype != x.weights[0].dtype: g = g.to(x.weights[0].dtype)     # follow the features' dtype
     return Feat(*g.act_features(*x))
 
 def equivariance_error(layer:nn.Module, # maps Feat -> Feat on `x`'s spec

@@ -318,7 +318,8 @@ def fit_channel_scales(y:Feat, # F(θ) after applying g: g·F(θ)
 # %% ../../nbs/metanets/01_models.ipynb #7af84150
 class EquivariantNFN(WeightSpaceModel):
     "Weight-space → weight-space map built from equivariant layers (Monomial, HNP or NP); optional shared quasi α on the last layer."
-    def __init__(self, spec:NetSpec, layer:str="monomial", # 'monomial', 'hnp' or 'np'
+    def __init__(self, spec:NetSpec, # architecture of the networks read and written
+                 layer:str="monomial", # 'monomial', 'hnp' or 'np'
                  activation:str|None=None, # networks' activation (monomial: picks the group); default spec.activation
                  channels:tuple=(16, 16), # hidden feature channels
                  quasi:bool=False, # shared α·β on the last layer (monomial, ReLU nets)

@@ -157,12 +157,13 @@ MambaBlock.init_cache, MambaBlock.step = init_cache, step
 class MomentumMambaBlock(MambaBlock):
     "Mamba mixer with a (real or complex) momentum velocity state."
     def __init__(self, d_model:int, # model width
-                 *args,
+                 *args, # `MambaBlock`'s positional arguments after d_model (d_state, expand, ...)
                  beta:float=0.5, # β (real momentum) or r = |β| (complex momentum)
                  alpha:float=1.0, # input step α (1 - β gives the gain-matched arm)
                  theta:float|Tensor|str|None=None, # None: real; float, (N,) tensor or 'spread': complex β = r e^{iθ}
                  learnable:bool=False, # learn r (via sigmoid), θ and α per channel
-                 **kwargs): # the other `MambaBlock` arguments (d_state, expand, ..., generator)
+                 **kwargs, # the other `MambaBlock` arguments (d_state, expand, ..., generator)
+                ):
         _check_bool(learnable, "learnable")
         super().__init__(d_model, *args, **kwargs)
         ED, N = self.d_inner, self.d_state
@@ -214,7 +215,8 @@ class SequenceClassifier(nn.Module):
                  max_len:int|None=None, # longest input (needed by 'transformer')
                  n_heads:int=4, # Transformer heads (must divide d_model)
                  generator:torch.Generator|None=None, # initialise the parameters from this generator (global RNG untouched); None: torch's global RNG
-                 **mixer_kwargs): # passed to `MambaBlock` / `MomentumMambaBlock` (d_state, beta, alpha, theta, ...)
+                 **mixer_kwargs, # passed to `MambaBlock` / `MomentumMambaBlock` (d_state, beta, alpha, theta, ...)
+                ):
         super().__init__()
         check_int(in_channels, "in_channels", min=1); check_int(n_classes, "n_classes", min=2)
         self.mixer_kind = check_choice(mixer, "mixer", ("mamba", "momentum", "transformer"))

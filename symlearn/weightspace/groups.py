@@ -125,7 +125,9 @@ class WeightSpace:
     def __init__(self, weights:Sequence[Tensor], # per layer [B, n_i, n_{i-1}] or [B, n_i, n_{i-1}, kh, kw]
                  biases:Sequence[Tensor],  # per layer [B, n_i]
                  activation:str|None="relu", # hidden activation: 'relu', 'tanh', 'sin' or None
-                 strides=None, paddings=None, omegas=None, # conv strides/paddings per layer; SIREN omega_0 per hidden layer
+                 strides=None, # conv strides per layer (int or pair, >= 1); default 1
+                 paddings=None, # conv zero paddings per layer (int or pair, >= 0); default 0
+                 omegas=None, # SIREN ω0 per hidden layer (finite, nonzero); default 1
                  spec:NetSpec|None=None, # give a full spec instead of activation/strides/paddings/omegas
                  check_finite:bool=True, # reject NaN/inf (turn off in hot loops)
                 ):
@@ -271,12 +273,16 @@ class Sine(nn.Module):
                 ):
         super().__init__(); self.omega0 = check_scalar(omega0, "omega0")
         if self.omega0 == 0: bad_arg("omega0", "nonzero", 0.0)
-    def forward(self, x): return torch.sin(self.omega0 * x)
+    def forward(self, x:Tensor, # any shape
+               )->Tensor: # sin(ω0 x), same shape
+        return torch.sin(self.omega0 * x)
     def extra_repr(self): return f"omega0={self.omega0}"
 
 class GlobalAvgPool(nn.Module):
     "Mean over the spatial axes: `[N, C, H, W] -> [N, C]`."
-    def forward(self, x): return x.mean((-2, -1))
+    def forward(self, x:Tensor, # [N, C, H, W]
+               )->Tensor: # [N, C]
+        return x.mean((-2, -1))
 
 _ACT_MODULES = {nn.ReLU: "relu", nn.Tanh: "tanh", Sine: "sin"}
 
@@ -591,7 +597,8 @@ def _act(self, ws:WeightSpace, # the networks; one element per network
     _check_bool(allow_nonsymmetric, "allow_nonsymmetric")
     _check_spec(self, ws.spec, ws.batch_size)
     if not allow_nonsymmetric: _check_symmetry(self, ws.activation)
-    W, Bs = self.act_features(*ws.features())
+    g = self.to(ws.dtype) if self.scales and self.scales[0].dtype != ws.dtype else self     # follow the networks' dtype
+    W, Bs = g.act_features(*ws.features())
     return _ws_like(ws, [w.squeeze(1) for w in W], [b.squeeze(1) for b in Bs])
 
 MonomialElement.act_features, MonomialElement.act = _act_features, _act
