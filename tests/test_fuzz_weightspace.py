@@ -267,8 +267,15 @@ case("fit_sirens", st.fixed_dictionaries({"images": st.tuples(st.integers(1, 3),
      {"images": [NAN_T, T(lambda x: x * 3, "range"), T(lambda x: x[0], "2-D")], "steps": bad_int(0), "lr": bad_float(0, open_lo=True),
       "init": ["zero", 1], "seed": bad_int(0)})(
     lambda images, steps, lr, init, seed: fit_sirens(images, hidden=(3,), steps=steps, lr=lr, init=init, seed=seed))
-case("zoo_data/data_available", st.fixed_dictionaries({"name": st.sampled_from(list(DATASETS))}), {"name": ["bogus", 3, None]})(
-    lambda name: torch.tensor(float(data_available(name))))
+def _zoo_data(name, n_train):
+    "data_available for every name; zoo_data itself (small caps) for digits when cached."
+    if not data_available(name) or name != "digits": return torch.zeros(1)
+    d = zoo_data(name, n_train=n_train, n_test=2)
+    assert d["train_x"].shape[0] == n_train and d["train_x"].min() >= 0 and d["train_x"].max() <= 1
+    return d
+case("zoo_data/data_available", st.fixed_dictionaries({"name": st.sampled_from(list(DATASETS)), "n_train": st.integers(1, 20)}),
+     {"name": ["bogus", 3, None], "n_train": bad_int(1, none_ok=True)})(
+    lambda name, n_train: _zoo_data(name, n_train) if isinstance(n_train, int) and not isinstance(n_train, bool) and n_train >= 1 else zoo_data(name, n_train=n_train))
 
 _FOLDERS = itertools.count()
 

@@ -12,7 +12,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 from contextlib import contextmanager
-from ..core import check_int, check_scalar, check_choice, check_tensor, bad_arg
+from ..core import check_int, check_scalar, check_choice, check_tensor, check_bool, check_generator, bad_arg
 from .scan import selective_scan, Momentum, SSMState
 
 # %% auto #0
@@ -23,15 +23,12 @@ __all__ = ['MambaBlock', 'init_cache', 'step', 'MomentumMambaBlock', 'SequenceCl
 @contextmanager
 def _init_rng(generator:torch.Generator|None):
     "Parameters created inside draw from `generator` (the global RNG is left untouched); `None`: the global RNG, as usual."
-    if generator is not None and not isinstance(generator, torch.Generator): bad_arg("generator", "a torch.Generator or None", generator, TypeError)
-    if generator is None: yield; return
+    if check_generator(generator) is None: yield; return
     seed = int(torch.randint(0, 2**62, (), generator=generator))
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed); yield
 
-def _check_bool(value, name:str)->bool:
-    if not isinstance(value, bool): bad_arg(name, "a bool (True or False)", value, TypeError)
-    return value
+_check_bool = check_bool
 
 def _check_input_dtype(x:Tensor, name:str, module:nn.Module):
     "A `TypeError` naming `name` unless `x` has the dtype of the module's parameters."

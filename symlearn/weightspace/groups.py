@@ -14,7 +14,8 @@ from typing import Callable, Sequence
 import torch
 from torch import Tensor, nn
 import torch.nn.functional as F
-from ..core import check_tensor, check_same, check_int, check_scalar, check_choice, bad_arg, tolerance, _got
+from ..core import (check_tensor, check_same, check_int, check_scalar, check_choice, check_bool, check_generator, bad_arg,
+                           tolerance, _got)
 
 # %% auto #0
 __all__ = ['ACTIVATIONS', 'KINDS', 'NetSpec', 'WeightSpace', 'Sine', 'GlobalAvgPool', 'forward', 'MonomialElement', 'identity',
@@ -22,16 +23,7 @@ __all__ = ['ACTIVATIONS', 'KINDS', 'NetSpec', 'WeightSpace', 'Sine', 'GlobalAvgP
            'canonicalize_scale', 'canonicalize_sign', 'canonicalize', 'weight_matching']
 
 # %% ../../nbs/weightspace/00_groups.ipynb #8b3c1a68
-def _check_generator(generator, name:str="generator"):
-    "`generator` if it is a `torch.Generator` or `None`, else a `TypeError` naming it."
-    if generator is not None and not isinstance(generator, torch.Generator):
-        bad_arg(name, "a torch.Generator or None", generator, TypeError)
-    return generator
-
-def _check_bool(value, name:str)->bool:
-    "`value` if it is a bool (a truthy string is not), else a `TypeError` naming it."
-    if not isinstance(value, bool): bad_arg(name, "a bool (True or False)", value, TypeError)
-    return value
+_check_generator, _check_bool = check_generator, check_bool      # the shared helpers of `symlearn.core` (used by the metanets chapter too)
 
 @contextmanager
 def _init_rng(generator:torch.Generator|None):
