@@ -21,6 +21,8 @@ What is checked, per notebook:
    e. in a table body row (a line starting with `|`, other than the `|---|` separator), a percentage (`87%`).
    Integers and short decimals in prose are not checked (they cannot be told apart from configuration robustly);
    measured ones belong in rendered cells all the same.
+   *Paper numbers*: a paragraph or table row that carries the tag `[paper]` may quote values the paper reports
+   (rules b-e do not apply to it; rule a does: a spread is always a measurement and is rendered).
 2. **No spread typed into a code cell's source** either (rule 1a on code, except exported cells): a rendering
    cell formats numbers from the results file, it does not carry them.
 3. **References a reader has**: markdown does not mention internal material (`spec §`, `the plan`, `developer
@@ -59,10 +61,20 @@ def _src(cell): return "".join(cell["source"]) if isinstance(cell["source"], lis
 
 def _cells(nb, kind): return [(i, _src(c)) for i, c in enumerate(nb["cells"]) if c["cell_type"] == kind]
 
+def _units(t:str)->list:
+    "Paragraphs, with every table row its own unit; units tagged `[paper]` dropped (they quote the paper)."
+    out = []
+    for para in re.split(r"\n\s*\n", t):
+        rows = [l for l in para.splitlines() if l.strip().startswith("|")]
+        rest = "\n".join(l for l in para.splitlines() if not l.strip().startswith("|"))
+        out += rows + ([rest] if rest.strip() else [])
+    return [u for u in out if not re.search(r"\[paper\](?!\()", u)]
+
 def measured_looking(text:str)->list:
     "The measured-looking numbers (rules 1a-1e) in one markdown cell's text, as (rule, snippet) pairs."
     t = _LINK.sub("](…)", _CODE.sub("``", text))
     bad = [("spread", m.group(0)) for m in _SPREAD.finditer(t)]
+    t = "\n\n".join(_units(t))
     for m in _DECIMAL.finditer(t):
         whole, frac = m.group(1), m.group(2)
         digits = (whole + frac).lstrip("0")
@@ -94,8 +106,11 @@ def test_rule_examples():
     for s in ["100 lines, 3 seeds, 2500 steps", "rates $\\{0.003,0.01,0.03,0.1\\}$", "$n=100$ from $\\mathcal N(0,0.25^2I)$",
               "Db-TSW with $25\\times4$ lines", "25×4 trees", "`symlearn repro tsw-flow --set lr=0.125`",
               "[paper](https://arxiv.org/abs/2406.04890)", "POT 0.9.5", "lr $10^{-2}$, $\\kappa=50$, $\\delta=1.5$",
-              "| method | lines |\n|---|---|\n| SW | 100 |"]:
+              "| method | lines |\n|---|---|\n| SW | 100 |", "The paper reports 68.4 % and 0.922 [paper].\n\nWe use 3 seeds."]:
         assert not measured_looking(s), (s, measured_looking(s))
+    for s in ["The paper reports 0.92 ± 0.01 [paper].", "We measured 0.922.\n\nThe paper: 0.926 [paper]."]:
+        assert measured_looking(s), s
+    assert measured_looking("See the [paper](https://arxiv.org/abs/2406.04890): 0.922.")   # a link is not the tag
 
 
 def test_repros_found():
