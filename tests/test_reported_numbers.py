@@ -31,6 +31,9 @@ What is checked, per notebook:
    that exists and holds a `results.json`; the page says how to regenerate it (`symlearn repro NAME` with `--out`).
 5. **At least one saved figure**: some code cell has a saved `image/png` (or `image/svg+xml`) output.
 
+And per committed folder `nbs/results/NAME/`: its `results.json` is a finished run (name, config, config hash, units with
+their values, summary, environment), every plot it lists is there, and the folder stays under 500 kB.
+
 Notebooks still being converted are listed in `PENDING` and checked with `xfail(strict=True)`: they are expected to
 fail, and the test breaks as soon as one passes, so the list cannot go stale.
 """
@@ -142,3 +145,18 @@ def test_reported_numbers(nb_path):
                if {"image/png", "image/svg+xml"} & set(o.get("data", {})))
     if not imgs: problems.append("no saved figure (image/png output) in any code cell")
     assert not problems, f"{nb_path.relative_to(ROOT)}:\n  " + "\n  ".join(problems)
+
+
+RESULTS = sorted(p for p in (NBS / "results").glob("*") if p.is_dir())
+
+@pytest.mark.parametrize("folder", RESULTS, ids=[p.name for p in RESULTS])
+def test_committed_results(folder):
+    "A committed results folder is a finished run (config, seeds, per-unit values, summary, environment) and stays small."
+    r = json.loads((folder / "results.json").read_text())
+    missing = {"name", "config", "config_hash", "units", "summary", "env"} - set(r)
+    assert not missing, f"{folder.name}: results.json lacks {sorted(missing)}"
+    assert r["name"] == folder.name and r["units"], folder.name
+    assert all({"unit", "value"} <= set(u) for u in r["units"])
+    for p in r.get("plots", []): assert (folder / p).exists(), f"{folder.name}: plot {p} listed but not committed"
+    size = sum(f.stat().st_size for f in folder.iterdir())
+    assert size < 500_000, f"{folder.name}: {size/1e3:.0f} kB committed (keep a reported run under 500 kB: tools/trim_results.py)"
