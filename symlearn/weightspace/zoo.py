@@ -6,7 +6,7 @@ Docs: https://symlearn.github.io/symlearn/weightspace/zoo.html.md"""
 
 # %% ../../nbs/weightspace/01_zoo.ipynb #263c98d3
 from __future__ import annotations
-import json, math, os, time
+import json, math, os, time, inspect
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -14,7 +14,7 @@ import torch
 from torch import Tensor, nn
 import torch.nn.functional as F
 from ..core import check_tensor, check_int, check_scalar, check_choice, bad_arg, in_test
-from ..experiments import command
+from ..experiments import command, map_units, resolve_device
 from .groups import WeightSpace, NetSpec, Sine, forward, _forward_raw
 
 # %% auto #0
@@ -323,9 +323,12 @@ def _read_manifest(folder:Path)->dict:
 
 def generate_zoo(out:Path|str, # the zoo folder
                  config:dict, # JSON-able configuration (kind, n, shard_size, seed, ...): stored in the manifest
-                 make_shard, # callable(ids) -> dict of tensors
+                 make_shard, # callable(ids) -> dict of tensors, or callable(ids, device) (then run on the executor's device)
                  display:bool=True, # show a progress bar
                  _stop_after:int|None=None, # testing aid: raise KeyboardInterrupt after this many new shards
+                 executor:str="local", # 'local' (this process) or 'ray' (one Ray task per shard; see `symlearn.experiments`)
+                 address:str|None=None, # Ray cluster address (default: a local Ray instance)
+                 device:str|torch.device="cpu", # device of the shards' runs: with Ray, 'cuda' asks one GPU per shard
                 )->Path:
     "Write the zoo shard by shard, skipping finished shards; refuse a folder holding another configuration."
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
@@ -336,7 +339,6 @@ def generate_zoo(out:Path|str, # the zoo folder
         if old["config"] != json.loads(json.dumps(config)):
             raise ValueError(f"{out} holds a zoo with another configuration ({old['config']}); use another --out folder or delete it")
     else: (out/"manifest.json").write_text(json.dumps(man, indent=1))
-    from fastprogress.fastprogress import progress_bar
     shards = list(range(math.ceil(n / size)))
     todo = []
     for s in shards:
@@ -346,9 +348,11 @@ def generate_zoo(out:Path|str, # the zoo folder
             except ValueError: pass                     # unreadable (e.g. cut by a crash): redo it
         todo.append(s)
     new = 0
-    for s in progress_bar(todo, display=display and not in_test()):
-        ids = list(range(s * size, min(n, (s + 1) * size)))
-        _write_atomic(make_shard(ids), out/f"shard_{s:05d}.pt")
+    units = [dict(shard=s, ids=list(range(s * size, min(n, (s + 1) * size)))) for s in todo]
+    two = len(inspect.signature(make_shard).parameters) >= 2
+    for u, shard in map_units(lambda u, dev: make_shard(u["ids"], dev) if two else make_shard(u["ids"]), units, executor=executor, device=device, address=address,
+                              desc=f"zoo {out.name}", progress=display and not in_test()):
+        _write_atomic(shard, out/f"shard_{u['shard']:05d}.pt")                 # written as each shard arrives
         new += 1
         if _stop_after is not None and new >= _stop_after: raise KeyboardInterrupt(f"stopped after {new} shards (test)")
     return out
@@ -397,6 +401,8 @@ def make_cnn_zoo(out:Path|str, # zoo folder
                  data:dict|str="digits", # a `zoo_data` name or a dict of tensors
                  *, n:int=64, activation:str="relu", seed:int=0, shard_size:int=32,
                  ranges:CNNZooRanges=CNNZooRanges(), batch_size:int=32, device=None, display:bool=True,
+                 executor:str="local", # 'local' or 'ray': how the shards run (see `generate_zoo`)
+                 address:str|None=None, # Ray cluster address (default: a local Ray instance)
                  standardize:bool=True, # train on (x - mean) / std with the train pool's scalar mean and std (`config['input_norm']`)
                  _stop_after=None,
                 )->Zoo:
@@ -411,8 +417,9 @@ def make_cnn_zoo(out:Path|str, # zoo folder
            "batch_size": batch_size, "ranges": ranges.__dict__, "spec": _spec_json(spec), "input_norm": [mean, std],
            "n_train": int(d["train_x"].shape[0]), "n_test": int(d["test_x"].shape[0])}
     cfg = json.loads(json.dumps(cfg))
-    generate_zoo(out, cfg, lambda ids: cnn_zoo_shard(ids, d, activation=activation, seed=seed, ranges=ranges,
-                                                      batch_size=batch_size, device=device), display, _stop_after)
+    generate_zoo(out, cfg, lambda ids, dev: cnn_zoo_shard(ids, d, activation=activation, seed=seed, ranges=ranges,
+                                                           batch_size=batch_size, device=dev), display, _stop_after,
+                 executor=executor, address=address, device="auto" if device is None else device)
     return load_zoo(out)
 
 def make_inr_zoo(out:Path|str, # zoo folder
@@ -420,6 +427,8 @@ def make_inr_zoo(out:Path|str, # zoo folder
                  *, labels:Tensor|None=None, # int64 [N]: classes of custom `images`, stored with the INRs (default -1)
                  n:int|None=None, init:str="shared", steps:int=500, lr:float=1e-3, hidden:tuple=(16, 16),
                  omega0:float=10.0, seed:int=0, shard_size:int=256, device=None, display:bool=True, _stop_after=None,
+                 executor:str="local", # 'local' or 'ray': how the shards run (see `generate_zoo`)
+                 address:str|None=None, # Ray cluster address (default: a local Ray instance)
                 )->Zoo:
     "Generate (or resume) a SIREN INR zoo (one INR per image) and load it."
     check_choice(init, "init", ["shared", "random"])
@@ -434,11 +443,11 @@ def make_inr_zoo(out:Path|str, # zoo folder
     spec = siren_spec(tuple(hidden), omega0)
     cfg = json.loads(json.dumps({"kind": "inr", "data": name, "n": n, "init": init, "steps": steps, "lr": lr, "seed": seed,
                                  "shard_size": shard_size, "spec": _spec_json(spec), "image_shape": list(imgs.shape[1:])}))
-    def shard(ids):
-        ws, p = fit_sirens(imgs[ids], hidden=tuple(hidden), omega0=omega0, steps=steps, lr=lr, init=init, seed=seed, ids=ids, device=device)
+    def shard(ids, dev):
+        ws, p = fit_sirens(imgs[ids], hidden=tuple(hidden), omega0=omega0, steps=steps, lr=lr, init=init, seed=seed, ids=ids, device=dev)
         return {f"weights.{i}": w.cpu() for i, w in enumerate(ws.weights)} | {f"biases.{i}": b.cpu() for i, b in enumerate(ws.biases)} | \
                {"psnr": p.cpu().double(), "label": labels[ids], "ids": torch.as_tensor(ids, dtype=torch.int64)}
-    generate_zoo(out, cfg, shard, display, _stop_after)
+    generate_zoo(out, cfg, shard, display, _stop_after, executor=executor, address=address, device="auto" if device is None else device)
     z = load_zoo(out)
     return z
 
@@ -465,8 +474,12 @@ def zoo_command(argv:list)->int:
     ap.add_argument("--init", choices=["shared", "random"], default="shared", help="INR initialisation")
     ap.add_argument("--steps", type=int, default=None, help="INR fitting steps (default 500)")
     ap.add_argument("--lr", type=float, default=1e-3, help="INR Adam learning rate (default 1e-3)")
-    ap.add_argument("--device", default=None)
+    ap.add_argument("--device", default="auto", help="cpu, cuda, cuda:N or auto (default: CUDA when present)")
+    ap.add_argument("--executor", choices=["local", "ray"], default="local", help="local (this process) or ray (one Ray task per shard)")
+    ap.add_argument("--address", default=None, help="Ray cluster address (default: a local Ray instance)")
     a = ap.parse_args(argv)
+    try: resolve_device(a.device, check=a.executor != "ray")
+    except ValueError as e: print(f"symlearn zoo: error: {e}"); return 2
     data = "digits" if a.quick else a.data
     if a.quick and a.data != "digits": print(f"--quick uses digits (ignoring --data {a.data})")
     if not data_available(data):
@@ -485,13 +498,13 @@ def _run_zoo(a, data, out, t0)->int:
     if a.kind == "cnn":
         ranges = QUICK_RANGES if a.quick else CNNZooRanges()
         z = make_cnn_zoo(out, data, n=a.n or (64 if a.quick else 512), activation=a.act, seed=a.seed,
-                         shard_size=a.shard_size or 64, ranges=ranges, device=a.device)
+                         shard_size=a.shard_size or 64, ranges=ranges, device=a.device, executor=a.executor, address=a.address)
         print(f"{len(z)} {a.act} CNNs on {data} in {out}  ({time.perf_counter() - t0:.1f} s)")
         print(f"test accuracy  {_quantiles(z.metrics['test_acc'])}")
         print(f"train accuracy {_quantiles(z.metrics['train_acc'])}")
     else:
         z = make_inr_zoo(out, data, n=a.n or (256 if a.quick else None), init=a.init, steps=a.steps or 500,
-                         lr=a.lr, seed=a.seed, shard_size=a.shard_size or 256, device=a.device)
+                         lr=a.lr, seed=a.seed, shard_size=a.shard_size or 256, device=a.device, executor=a.executor, address=a.address)
         print(f"{len(z)} SIREN INRs ({a.init} init) of {data} images in {out}  ({time.perf_counter() - t0:.1f} s)")
         print(f"PSNR (dB) {_quantiles(z.metrics['psnr'])}")
     return 0
