@@ -28,7 +28,7 @@ def trim(folder:Path, keep=(), png_colors:int=256):
     if dropped:
         r["trimmed"] = {"dropped_unit_fields": sorted(set(r.get("trimmed", {}).get("dropped_unit_fields", [])) | dropped),
                         "why": "bulky per-unit arrays (point clouds, image grids) are not committed; the plots show them"}
-    p.write_text(json.dumps(r, indent=1))
+    if dropped: p.write_text(json.dumps(r, indent=1))
     print(f"{p}: {before/1e3:.0f} kB -> {p.stat().st_size/1e3:.0f} kB; dropped {sorted(dropped)}")
     for png in sorted(Path(folder).glob("*.png")) if png_colors else []:
         b = png.stat().st_size; shrink_png(png, png_colors); print(f"{png}: {b/1e3:.0f} kB -> {png.stat().st_size/1e3:.0f} kB")
