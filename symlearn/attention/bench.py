@@ -10,6 +10,7 @@ import torch
 from ..experiments import benchmark, time_fn
 from .flow import attention_flow
 from .regimes import constructed_heads, qk_from_A
+from ..core import make_generator
 
 # %% auto #0
 __all__ = ['bench_flow']
@@ -23,7 +24,7 @@ def bench_flow(quick:bool=False, # smaller sizes
     rows, Bs, device = [], ([16] if quick else [16, 64, 256]), torch.device(device)
     t = torch.linspace(0, 1 if quick else 4, 5, dtype=torch.float64, device=device)
     for B in Bs:
-        A, V = constructed_heads(-1, 1, 4, B, seed=0)
+        A, V = constructed_heads(-1, 1, 4, B, generator=make_generator(0))
         Q, K = qk_from_A(A[:, None].to(device)); V = V[:, None].to(device)
         X0 = torch.randn(B, 8, 4, generator=torch.Generator().manual_seed(1), dtype=torch.float64).to(device)
         kw = dict(method="rk4", step_size=0.05)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json, math, time
 from pathlib import Path
 import torch
-from ..core import seed_everything
+from ..core import seed_everything, make_generator
 from functools import lru_cache
 from ..experiments import Reproduction, register_reproduction, run_repro, mean_std, fmt_ms, ResultStore
 from .flow import RotaryPE, attention_flow
@@ -26,11 +26,11 @@ __all__ = ['ATLAS_CONFIGS', 'REAL_HEADS_CONFIGS', 'ARMS_QUICK', 'ARMS_FULL', 'RE
 def _families(B:int, seed:int)->dict:
     "name -> (A [B,d,d], V [B,d,d], predicted label)."
     I = torch.eye(4, dtype=torch.float64).expand(B, 4, 4)
-    c = lambda sv, sa, rho=0.5, al=False, k=0: constructed_heads(sv, sa, 4, B, rho=rho, aligned=al, seed=1000 * seed + k)
+    c = lambda sv, sa, rho=0.5, al=False, k=0: constructed_heads(sv, sa, 4, B, rho=rho, aligned=al, generator=make_generator(1000 * seed + k))
     return {"H-zero (margin)": (*c(-1, 1, k=1), "zero"),
-            "H-inf-b (margin)": (*c(-1, -1, k=2), "infinity"),
+            "H-inf-b (margin)": (*c(-1, -1, k=2), "diverge"),
             "H-cluster": (*c(1, -1, k=3), "cluster"),
-            "S_V>0, S_A>0": (*c(1, 1, k=4), "infinity"),
+            "S_V>0, S_A>0": (*c(1, 1, k=4), "diverge"),
             "H-zero sym. parts, indep. skew x3": (*c(-1, 1, 3.0, False, 5), "none"),
             "H-zero sym. parts, aligned skew x3": (*c(-1, 1, 3.0, True, 6), "none"),
             "H-zero sym. parts, aligned skew x30": (*c(-1, 1, 30.0, True, 7), "none"),
@@ -99,7 +99,7 @@ def repro_atlas(out:Path, quick:bool=False, seeds:int|None=None)->dict:
 # %% ../../nbs/attention/90_repro.ipynb #6a773da3
 def trace_rule(trace_A:Tensor, # tr A_h, any shape
                trace_V:Tensor, # tr V_h, same shape
-              )->Tensor: # indices into `_STATE_LABELS` ('zero', 'cluster', 'diverge', 'spread'); never 'spread'
+              )->Tensor: # indices into `_STATE_LABELS` ('zero', 'cluster', 'diverge', 'undetermined'); never 'undetermined'
     "Weight-only predicted state label from the signs of tr A_h and tr V_h (relaxed hypotheses) [ours]."
     zero, cl = (trace_V < 0) & (trace_A > 0), (trace_V > 0) & (trace_A < 0)
     return torch.where(zero, 0, torch.where(cl, 1, 2))
@@ -111,7 +111,7 @@ def agreement(pred:Tensor, # predicted labels [H] (per head)
     P = pred.expand_as(state)
     pp = torch.bincount(P.reshape(-1), minlength=n_labels).double() / P.numel()
     ps = torch.bincount(state.reshape(-1), minlength=n_labels).double() / state.numel()
-    Pc, Sc = P == 0, (state == 0) | (state == 3)                   # contracting: predicted 'zero'; state 'zero' or 'spread'
+    Pc, Sc = P == 0, (state == 0) | (state == 3)                   # contracting: predicted 'zero'; state 'zero' or 'undetermined' (shrinking scale)
     qp, qs = Pc.double().mean(), Sc.double().mean()
     return dict(agree=float((P == state).double().mean()), chance=float((pp * ps).sum()),
                 agree_scale=float((Pc == Sc).double().mean()), chance_scale=float(qp * qs + (1 - qp) * (1 - qs)))
@@ -291,12 +291,12 @@ def train_arm(task:str, reg:str, pe:str, refs:tuple, seed:int, steps:int, data)-
     if task == "charlm":
         V = len(data["vocab"])
         m = TinyTransformer(V, V, max_len=32, causal=True, **kw)
-        return train_char_lm(m, data["train"], data["valid"], steps=steps, batch=32, n=32, lr=1e-2, seed=seed)
+        return train_char_lm(m, data["train"], data["valid"], steps=steps, batch=32, n=32, lr=1e-2, generator=make_generator(seed))
     if task == "digits":
         m = TinyTransformer(None, 10, max_len=16, in_features=4, **kw)
-        return train_vit(m, data["Xtr"], data["ytr"], data["Xte"], data["yte"], steps=steps, batch=64, seed=seed)
+        return train_vit(m, data["Xtr"], data["ytr"], data["Xte"], data["yte"], steps=steps, batch=64, generator=make_generator(seed))
     m = TinyTransformer(8, 8, max_len=8, **kw)
-    return train_tiny(m, steps=steps, n=8, vocab=8, seed=seed)
+    return train_tiny(m, steps=steps, n=8, vocab=8, generator=make_generator(seed))
 
 # %% ../../nbs/attention/90_repro.ipynb #29095a5a
 def _paired(a:list, b:list)->dict: return mean_std([x - y for x, y in zip(a, b)])

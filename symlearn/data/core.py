@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 import numpy as np
-from ..core import bad_arg, check_choice
+from ..core import bad_arg, check_choice, check_bool
 
 # %% auto #0
 __all__ = ['SOURCES', 'MANIFEST', 'data_dir', 'Source', 'source', 'available', 'missing', 'sha256', 'check_sha256',
@@ -50,6 +50,7 @@ def source(name:str, folder:str, package:str, groups=(), description:str="", fil
 def available(name:str, # source name, e.g. 'fashion-mnist'
              )->bool:
     "True if the source's files are in the cache (used to skip real-data tests)."
+    if not isinstance(name, str): bad_arg("name", "a data source name (str)", name, TypeError)
     _load_all()
     if name not in SOURCES: bad_arg("name", f"a registered data source ({', '.join(sorted(SOURCES))})", repr(name))
     s = SOURCES[name]
@@ -221,6 +222,10 @@ def verify_source(name:str, root:Path|None=None)->bool:
 # %% ../../nbs/data/00_core.ipynb #2bbd80c0
 def resolve(names:Iterable[str])->list:
     "Source names for a mix of source and group names ('all' is every source)."
+    if isinstance(names, str) or not hasattr(names, "__iter__"): bad_arg("names", "a list of source or group names (e.g. ['core'])", names, TypeError)
+    names = list(names)
+    for n in names:
+        if not isinstance(n, str): bad_arg("names", "a list of source or group names (str)", n, TypeError)
     _load_all()
     out = []
     for n in names:
@@ -239,6 +244,8 @@ def fetch_data(names:Iterable[str]=("core",), # sources or groups to fetch
                log:Callable=print, # progress messages
               )->dict:
     "Fetch sources into the cache; returns {name: 'ok'|'cached'|error message}."
+    force = check_bool(force, "force")
+    if not callable(log): bad_arg("log", "a callable (e.g. print)", log, TypeError)
     root = data_dir(); root.mkdir(parents=True, exist_ok=True)
     status = {}
     for name in resolve(names):
@@ -270,5 +277,5 @@ def load_npz(path:Path|str, keys:Iterable[str]=())->dict:
     with np.load(path, allow_pickle=False) as z:
         out = {k: z[k] for k in z.files}
     miss = [k for k in keys if k not in out]
-    if miss: raise ValueError(f"{Path(path).name}: missing arrays {miss}; refetch with `symlearn fetch-data`")
+    if miss: raise ValueError(f"{Path(path).name}: missing arrays {miss} (asked for by `keys`); refetch with `symlearn fetch-data`")
     return out

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import Tensor
-from ..core import check_choice, check_int, check_scalar
+from ..core import check_choice, check_int, check_scalar, bad_arg
 from .core import source, data_dir, missing, pip_download, extract_member, restricted_load, load_npz, Stub
 
 # %% auto #0
@@ -85,6 +85,10 @@ def window_starts(labels:np.ndarray, # per-sample labels of one recording
                   keep:set, # labels to keep
                  )->tuple[np.ndarray, np.ndarray]: # (start indices, label of each window)
     "Grid window starts whose `window` samples all share one label in `keep`."
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer): bad_arg("labels", "a 1-D array of integer labels", f"an array of shape {labels.shape}, dtype {labels.dtype}")
+    window, step = check_int(window, "window", min=1), check_int(step, "step", min=1)
+    if isinstance(keep, (str, bytes)) or not hasattr(keep, "__iter__"): bad_arg("keep", "a set of labels", keep, TypeError)
     if len(labels) < window: return np.zeros(0, np.int64), np.zeros(0, np.int64)
     st = np.arange(0, len(labels) - window + 1, step)
     W = labels[st[:, None] + np.arange(window)[None, :]]
@@ -98,6 +102,8 @@ def hapt_windows(rec:dict, # arrays as stored in hapt.npz (or from `read_hapt_ra
                  activities:str="basic", # 'basic' (labels 1-6) or 'all' (1-12, incl. transitions)
                 )->tuple[np.ndarray, np.ndarray, np.ndarray]: # X [N, window, 6], y [N] 0-based, subject [N]
     "Cut labelled windows from HAPT recordings."
+    if not hasattr(rec, "__getitem__") or any(k not in rec for k in ("signals", "labels", "rec_offsets", "rec_subject")):
+        bad_arg("rec", "the arrays of hapt.npz (signals, labels, rec_offsets, rec_subject)", rec, TypeError)
     window = check_int(window, "window", min=2)
     overlap = check_scalar(overlap, "overlap", 0, 1, high_inclusive=False)
     check_choice(activities, "activities", ["basic", "all"])
@@ -120,6 +126,8 @@ def load_hapt(split:str="train", # 'train' (subjects not in the UCI-HAR test set
              )->tuple[Tensor, Tensor, Tensor]: # (X float32 [N, window, 6], y int64 [N] (0-based), subject int64 [N])
     "Windows of UCI HAPT acc (g) + gyro (rad/s) signals with the UCI-HAR subject split."
     check_choice(split, "split", ["train", "test", "all"])
+    check_int(window, "window", min=2); check_scalar(overlap, "overlap", 0, 1, high_inclusive=False)
+    check_choice(activities, "activities", ["basic", "all"])
     if path is not None and Path(path).is_dir(): rec = read_hapt_rawdata(path)
     else:
         f = Path(path) if path is not None else data_dir()/"har/hapt.npz"
@@ -212,6 +220,7 @@ def load_uea(name:str="BasicMotions", # data set name, as in the archive's file 
              path:Path|str|None=None, # a folder holding NAME_TRAIN.arff / NAME_TEST.arff (e.g. the full UEA archive)
             )->tuple[Tensor, Tensor, list]: # (X float32 [N, T, C], y int64 [N], class names)
     "A UEA multivariate time-series data set in ARFF format."
+    if not isinstance(name, str) or not name or "/" in name: bad_arg("name", "a data set name such as 'BasicMotions'", name, TypeError if not isinstance(name, str) else ValueError)
     check_choice(split, "split", ["train", "test"])
     folder = Path(path) if path is not None else data_dir()/"uea"
     f = folder/f"{name}_{split.upper()}.arff"

@@ -13,7 +13,8 @@ import numpy as np
 import torch
 from torch import Tensor
 from scipy.optimize import linear_sum_assignment
-from ..core import check_tensor, check_same, check_int, check_scalar, check_choice, make_generator, bad_arg
+from ..core import (check_tensor, check_same, check_int, check_scalar, check_choice, make_generator, bad_arg,
+                           check_generator, default_float, check_finite_result)
 from .sliced import sliced_wasserstein
 from ..experiments import Reproduction, register_reproduction, generator_on, mean_std, fmt_ms
 
@@ -34,11 +35,12 @@ def w2_exact(X:Tensor, # points, shape [n, d]
 
 # %% ../../nbs/ot/05_flow.ipynb #2ed41896
 def gaussians_25(n:int, # number of points (a multiple of 25 gives equal clusters)
-                 generator:torch.Generator|None=None,
-                 dtype:torch.dtype=torch.float32,
+                 generator:torch.Generator|None=None, # drives the noise (None: torch's global generator)
+                 dtype:torch.dtype=torch.float32, # float dtype of the result
                 )->Tensor: # shape [n, 2]
     "The 25-Gaussians target of the sliced-Wasserstein gradient-flow benchmarks."
-    n = check_int(n, "n", min=1)
+    n, dtype = check_int(n, "n", min=1), default_float(dtype)
+    generator = check_generator(generator, device="cpu")
     c = torch.stack(torch.meshgrid(torch.arange(-2, 3), torch.arange(-2, 3), indexing="ij"), -1).reshape(25, 2) * 2.0
     centres = c[torch.arange(n) % 25].to(dtype)
     return (centres + 0.05 * torch.randn(n, 2, generator=generator, dtype=dtype)) / 2.828
@@ -54,7 +56,7 @@ def gradient_flow(X0:Tensor, # initial particles, shape [n, d]
                   snapshots:tuple=(), # steps at which to keep a copy of the particles
                   project:Callable|None=None, # applied to the particles after every step (e.g. back onto the sphere)
                   metric:Callable|None=None, # metric(X, Y) -> float recorded as 'w2' (default: `w2_exact`)
-                 )->dict: # {'steps', 'w2', 'loss', 'X', 'snapshots', 'seconds_per_step', 'cpu_seconds_per_step'}
+                 )->dict: # {'steps', 'w2' (None entries when n != m with the default metric), 'loss', 'X', 'snapshots', 'seconds_per_step', 'cpu_seconds_per_step'}
     "Follow the gradient of `distance(X, Y)` in the particles `X` with Adam; record exact $W_2$ along the way."
     dims = {}
     X0 = check_tensor(X0, "X0", shape=("n", "d"), dims=dims, dtype="float")
@@ -62,6 +64,11 @@ def gradient_flow(X0:Tensor, # initial particles, shape [n, d]
     check_same(X0=X0, Y=Y)
     steps, eval_every = check_int(steps, "steps", min=1), check_int(eval_every, "eval_every", min=1)
     lr = check_scalar(lr, "lr", low=0, low_inclusive=False)
+    generator = check_generator(generator, device=X0)
+    for name, f in (("distance", distance), ("project", project), ("metric", metric)):
+        if (f is not None or name == "distance") and not callable(f): bad_arg(name, "a callable" + ("" if name == "distance" else " or None"), f, TypeError)
+    if not isinstance(snapshots, (tuple, list, range, set)): bad_arg("snapshots", "a tuple of step numbers", snapshots, TypeError)
+    snapshots = {check_int(s, "snapshots", min=0, max=steps) for s in snapshots}
     metric = metric or w2_exact
     can_eval = X0.shape[0] == Y.shape[0] or metric is not w2_exact
     X = X0.detach().clone().requires_grad_(True)
@@ -71,12 +78,14 @@ def gradient_flow(X0:Tensor, # initial particles, shape [n, d]
     for it in range(steps + 1):
         if it % eval_every == 0 or it == steps:
             rec["steps"].append(it)
-            rec["w2"].append(metric(X.detach(), Y) if can_eval else float("nan"))
+            rec["w2"].append(metric(X.detach(), Y) if can_eval else None)   # None: exact W2 needs n == m
         if it in snapshots: rec["snapshots"][it] = X.detach().clone()
         if it == steps: break
         t0, c0 = time.perf_counter(), time.process_time()
         opt.zero_grad()
         loss = distance(X, Y, generator=generator)
+        if not isinstance(loss, Tensor) or loss.numel() != 1: bad_arg("distance", "a callable returning a 0-d tensor", loss)
+        check_finite_result(loss, "`X0`, `Y` (or `lr`: the particles diverged)")
         loss.backward(); opt.step()
         if project is not None:
             with torch.no_grad(): X.copy_(project(X))

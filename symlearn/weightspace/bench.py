@@ -10,7 +10,7 @@ import time
 import torch
 from ..experiments import benchmark
 from .groups import WeightSpace
-from .zoo import (CNNZooRanges, cnn_spec, draw_cnn, net_seed, batch_schedule, train_batched,
+from .zoo import (CNNZooRanges, cnn_spec, draw_cnn, net_generator, batch_schedule, train_batched,
                                       train_one_reference, fit_sirens, siren_spec, siren_init, pixel_grid)
 
 # %% auto #0
@@ -34,10 +34,10 @@ def zoo_throughput(n:int=128, # networks in the batched zoo
     g = torch.Generator().manual_seed(seed); dev = torch.device(device)
     X = torch.rand(1200, 1, 8, 8, generator=g); y = torch.randint(0, 10, (1200,), generator=g)
     spec, r = cnn_spec("relu"), CNNZooRanges(steps=(steps, steps))
-    draws = [draw_cnn(spec, net_seed(seed, k), r, y, 10) for k in range(n)]
+    draws = [draw_cnn(spec, r, y, 10, generator=net_generator(seed, k)) for k in range(n)]
     ws0 = WeightSpace([torch.stack([d.weights[i] for d in draws]) for i in range(3)],
                       [torch.stack([d.biases[i] for d in draws]) for i in range(3)], spec=spec)
-    sched = batch_schedule(seed, steps, X.shape[0], 32)
+    sched = batch_schedule(steps, X.shape[0], 32, generator=torch.Generator().manual_seed(seed))
     lab, keep = torch.stack([d.labels for d in draws]), torch.stack([d.keep for d in draws])
     lr = torch.tensor([d.hparams["lr"] for d in draws]); st = torch.full((n,), steps)
     ws0, X, lab, keep, lr, st = ws0.map(lambda t: t.to(dev)), X.to(dev), lab.to(dev), keep.to(dev), lr.to(dev), st.to(dev)
@@ -53,7 +53,7 @@ def zoo_throughput(n:int=128, # networks in the batched zoo
     sspec, x = siren_spec(), pixel_grid(8, 8, device=dev)
     def alone_inr():
         for k in range(n_inr_alone):
-            w0, b0 = siren_init(sspec, net_seed(0, k))
+            w0, b0 = siren_init(sspec, generator=net_generator(0, k))
             net = torch.nn.Sequential(torch.nn.Linear(2, 16), _sine(10.), torch.nn.Linear(16, 16), _sine(1.), torch.nn.Linear(16, 1)).to(dev)
             with torch.no_grad():
                 for m, w, b in zip([net[0], net[2], net[4]], w0, b0): m.weight.copy_(w.to(dev)); m.bias.copy_(b.to(dev))

@@ -15,20 +15,31 @@ from torch import Tensor, nn
 import torch.nn.functional as F
 from ..core import check_tensor, check_int, check_scalar, check_choice, bad_arg, in_test
 from ..experiments import command, map_units, resolve_device
-from .groups import WeightSpace, NetSpec, Sine, forward, _forward_raw
+from .groups import WeightSpace, NetSpec, Sine, forward, _forward_raw, _check_generator, _check_bool
 
 # %% auto #0
-__all__ = ['DATASETS', 'ZOO_FORMAT', 'ZOO_VERSION', 'QUICK_RANGES', 'net_seed', 'CNNZooRanges', 'NetDraw', 'draw_cnn',
-           'batch_schedule', 'train_batched', 'train_one_reference', 'accuracy', 'cnn_spec', 'cnn_zoo_shard',
-           'siren_spec', 'siren_init', 'pixel_grid', 'render', 'psnr', 'fit_sirens', 'zoo_data', 'data_available',
-           'generate_zoo', 'Zoo', 'load_zoo', 'make_cnn_zoo', 'make_inr_zoo', 'zoo_command']
+__all__ = ['DATASETS', 'ZOO_FORMAT', 'ZOO_VERSION', 'QUICK_RANGES', 'net_seed', 'net_generator', 'CNNZooRanges', 'NetDraw',
+           'draw_cnn', 'batch_schedule', 'train_batched', 'train_one_reference', 'accuracy', 'cnn_spec',
+           'cnn_zoo_shard', 'siren_spec', 'siren_init', 'pixel_grid', 'render', 'psnr', 'fit_sirens', 'zoo_data',
+           'data_available', 'generate_zoo', 'Zoo', 'load_zoo', 'make_cnn_zoo', 'make_inr_zoo', 'zoo_command']
 
 # %% ../../nbs/weightspace/01_zoo.ipynb #f8a02a9c
 def net_seed(seed:int, # the zoo's seed
              k:int, # the network's index in the zoo
             )->int:
     "The seed of network `k` in a zoo with seed `seed` (independent of shards)."
-    return (int(seed) * 1_000_003 + int(k) * 7919 + 17) % (2**62)
+    seed, k = check_int(seed, "seed", min=0), check_int(k, "k", min=-1)
+    return (seed * 1_000_003 + k * 7919 + 17) % (2**62)
+
+def net_generator(seed:int, # the zoo's seed
+                  k:int, # the network's index in the zoo (-1: the shared INR initialisation)
+                 )->torch.Generator: # a CPU generator seeded with `net_seed(seed, k)`
+    "The generator of network `k` in a zoo with seed `seed`: what `draw_cnn` and `siren_init` take as `generator=`."
+    return torch.Generator().manual_seed(net_seed(seed, k))
+
+def _schedule_generator(seed:int)->torch.Generator:
+    "The zoo's shared mini-batch generator (seeded from the zoo seed alone)."
+    return torch.Generator().manual_seed((check_int(seed, "seed", min=0) * 7 + 123456789) % (2**62))
 
 @dataclass(frozen=True)
 class CNNZooRanges:
@@ -39,6 +50,9 @@ class CNNZooRanges:
     data_frac:tuple=(0.2, 1.0)    # uniform
     label_noise:tuple=(0.0, 0.3)  # uniform
     def __post_init__(self):
+        for name in ("lr", "steps", "init_scale", "data_frac", "label_noise"):
+            v = getattr(self, name)
+            if not isinstance(v, (tuple, list)) or len(v) != 2: bad_arg(name, "a pair (lo, hi)", v, TypeError)
         for name in ("lr", "init_scale"):
             lo, hi = getattr(self, name)
             check_scalar(lo, f"{name}[0]", low=0, low_inclusive=False); check_scalar(hi, f"{name}[1]", low=lo)
@@ -60,14 +74,20 @@ class NetDraw:
     labels:Tensor         # int64 [n_train]: its (possibly noisy) training labels
 
 def draw_cnn(spec:NetSpec, # architecture
-             seed:int, # the network's own seed (`net_seed`)
              ranges:CNNZooRanges, # hyperparameter ranges
              labels:Tensor, # clean training labels, int64 [n_train]
              n_classes:int, # number of classes
-             dtype:torch.dtype=torch.float32,
-            )->NetDraw:
+             dtype:torch.dtype=torch.float32, # dtype of the initial weights
+             *, generator:torch.Generator|None=None, # the network's own generator (`net_generator(seed, k)` in a zoo); None: torch's global one
+            )->NetDraw: # hyperparameters, initial weights and biases, data mask and labels
     "Draw one network's hyperparameters, initial weights, data mask and noisy labels."
-    g = torch.Generator().manual_seed(seed)
+    if not isinstance(spec, NetSpec): bad_arg("spec", "a NetSpec", spec, TypeError)
+    if not isinstance(ranges, CNNZooRanges): bad_arg("ranges", "a CNNZooRanges", ranges, TypeError)
+    n_classes = check_int(n_classes, "n_classes", min=2)
+    labels = check_tensor(labels, "labels", ndim=1, dtype="int")
+    if bool((labels < 0).any()) or bool((labels >= n_classes).any()): bad_arg("labels", f"class indices in [0, {n_classes})", f"values in [{int(labels.min())}, {int(labels.max())}]")
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point: bad_arg("dtype", "a floating torch.dtype", dtype, TypeError)
+    g = _check_generator(generator)
     hp = {"lr": _loguniform(g, *ranges.lr), "steps": int(torch.randint(ranges.steps[0], ranges.steps[1] + 1, (), generator=g)),
           "init_scale": _loguniform(g, *ranges.init_scale), "data_frac": _uniform(g, *ranges.data_frac),
           "label_noise": _uniform(g, *ranges.label_noise)}
@@ -83,14 +103,14 @@ def draw_cnn(spec:NetSpec, # architecture
     return NetDraw(hp, W, B, keep, torch.where(noisy, rand_lab, labels))
 
 # %% ../../nbs/weightspace/01_zoo.ipynb #54c3a098
-def batch_schedule(seed:int, # the zoo seed
-                   steps:int, # number of steps
+def batch_schedule(steps:int, # number of steps
                    n_train:int, # size of the training pool
                    batch_size:int, # samples per step
+                   *, generator:torch.Generator|None=None, # the zoo's generator (`cnn_zoo_shard` seeds it from the zoo seed)
                   )->Tensor: # int64 [steps, batch_size]
     "The shared mini-batch indices of every step (sampled with replacement from the pool)."
-    g = torch.Generator().manual_seed((int(seed) * 7 + 123456789) % (2**62))
-    return torch.randint(0, n_train, (steps, batch_size), generator=g)
+    steps, n_train, batch_size = check_int(steps, "steps", min=1), check_int(n_train, "n_train", min=1), check_int(batch_size, "batch_size", min=1)
+    return torch.randint(0, n_train, (steps, batch_size), generator=_check_generator(generator))
 
 def train_batched(ws:WeightSpace, # initial networks (B)
                   images:Tensor, # training pool [n, C, H, W] (or [n, d] for MLPs)
@@ -101,11 +121,21 @@ def train_batched(ws:WeightSpace, # initial networks (B)
                   schedule:Tensor, # shared mini-batch indices [T, batch_size], T >= max(steps)
                   progress=None, # optional callable(step, total) for progress reporting
                  )->WeightSpace:
-    "Plain SGD on all networks at once; network b stops after `steps[b]` updates."
+    "Plain SGD on all networks at once; network b stops after `steps[b]` updates. Returns the trained networks."
+    if not isinstance(ws, WeightSpace): bad_arg("ws", "a WeightSpace", ws, TypeError)
     B = ws.batch_size
+    images = check_tensor(images, "images", ndim=4 if ws.spec.kernels[0] else 2, dtype="float")
+    if images.shape[1] != ws.spec.widths[0]: bad_arg("images", f"{ws.spec.widths[0]} input channels in dimension 1", f"shape {tuple(images.shape)}")
     check_tensor(labels, "labels", shape=(B, images.shape[0]), dtype="int")
+    if bool((labels < 0).any()) or bool((labels >= ws.spec.widths[-1]).any()): bad_arg("labels", f"class indices in [0, {ws.spec.widths[-1]})", "values outside")
     check_tensor(keep, "keep", shape=(B, images.shape[0]), dtype=torch.bool)
     check_tensor(lr, "lr", shape=(B,), dtype="float"); check_tensor(steps, "steps", shape=(B,), dtype="int")
+    if bool((lr < 0).any()): bad_arg("lr", "non-negative learning rates", f"min {lr.min().item():.3g}")
+    if bool((steps < 0).any()): bad_arg("steps", "non-negative step counts", f"min {int(steps.min())}")
+    check_tensor(schedule, "schedule", ndim=2, dtype="int", nonempty=False)
+    if schedule.numel() and (bool((schedule < 0).any()) or bool((schedule >= images.shape[0]).any())):
+        bad_arg("schedule", f"indices into the {images.shape[0]} training samples", "indices out of range")
+    if progress is not None and not callable(progress): bad_arg("progress", "a callable(step, total) or None", progress, TypeError)
     T = int(steps.max())
     if schedule.shape[0] < T: bad_arg("schedule", f"at least max(steps) = {T} rows", f"shape {tuple(schedule.shape)}")
     dev, dt = ws.device, ws.dtype
@@ -131,7 +161,13 @@ def train_one_reference(net:nn.Module, # one network (trained in place)
                         images:Tensor, labels:Tensor, keep:Tensor, # its pool, labels [n], mask [n]
                         lr:float, steps:int, schedule:Tensor,
                        )->nn.Module:
-    "Slow readable reference: `torch.optim.SGD` on one `nn.Module`."
+    "Slow readable reference: `torch.optim.SGD` on one `nn.Module`; returns `net`, trained."
+    if not isinstance(net, nn.Module): bad_arg("net", "an nn.Module", net, TypeError)
+    images = check_tensor(images, "images", dtype="float"); labels = check_tensor(labels, "labels", shape=(images.shape[0],), dtype="int")
+    keep = check_tensor(keep, "keep", shape=(images.shape[0],), dtype=torch.bool)
+    lr, steps = check_scalar(lr, "lr", low=0), check_int(steps, "steps", min=0)
+    schedule = check_tensor(schedule, "schedule", ndim=2, dtype="int", nonempty=False)
+    if schedule.shape[0] < steps: bad_arg("schedule", f"at least steps = {steps} rows", f"shape {tuple(schedule.shape)}")
     opt = torch.optim.SGD(net.parameters(), lr=lr)
     for t in range(steps):
         idx = schedule[t]
@@ -148,6 +184,9 @@ def accuracy(ws:WeightSpace, # B classifiers
              chunk:int=512, # samples per forward
             )->Tensor: # [B] accuracies in [0, 1]
     "Accuracy of every network on the same labelled data."
+    if not isinstance(ws, WeightSpace): bad_arg("ws", "a WeightSpace", ws, TypeError)
+    images = check_tensor(images, "images", dtype="float"); labels = check_tensor(labels, "labels", shape=(images.shape[0],), dtype="int")
+    chunk = check_int(chunk, "chunk", min=1)
     correct = torch.zeros(ws.batch_size, device=ws.device)
     for s in range(0, images.shape[0], chunk):
         out = forward(ws, images[s:s+chunk].to(ws.device, ws.dtype))
@@ -155,29 +194,52 @@ def accuracy(ws:WeightSpace, # B classifiers
     return correct / images.shape[0]
 
 # %% ../../nbs/weightspace/01_zoo.ipynb #35f53383
+def _check_data(data)->dict:
+    "A zoo data dict: images [n, C, H, W] float in train_x/test_x, int labels train_y/test_y."
+    if not isinstance(data, dict): bad_arg("data", "a dict with train_x, train_y, test_x, test_y", data, TypeError)
+    miss = [k for k in ("train_x", "train_y", "test_x", "test_y") if k not in data]
+    if miss: bad_arg("data", "a dict with train_x, train_y, test_x, test_y", f"missing {miss}")
+    for s in ("train", "test"):
+        x = check_tensor(data[f"{s}_x"], f"data['{s}_x']", ndim=4, dtype="float")
+        y = check_tensor(data[f"{s}_y"], f"data['{s}_y']", shape=(x.shape[0],), dtype="int")
+        if bool((y < 0).any()): bad_arg(f"data['{s}_y']", "non-negative class indices", f"min {int(y.min())}")
+    return data
+
 def cnn_spec(activation:str="relu", # 'relu' or 'tanh'
              channels:tuple=(8, 8), # conv channels
-             in_channels:int=1, n_classes:int=10,
-            )->NetSpec:
+             in_channels:int=1, # image channels
+             n_classes:int=10, # outputs
+            )->NetSpec: # the architecture
     "The zoo CNN: conv 3x3 -> σ -> conv 3x3 stride 2 -> σ -> GAP -> dense."
     check_choice(activation, "activation", ["relu", "tanh"])
-    c1, c2 = channels
+    if not isinstance(channels, (tuple, list)) or len(channels) != 2: bad_arg("channels", "a pair (c1, c2)", channels, TypeError)
+    c1, c2 = (check_int(c, "channels", min=1) for c in channels)
+    in_channels, n_classes = check_int(in_channels, "in_channels", min=1), check_int(n_classes, "n_classes", min=2)
     return NetSpec((in_channels, c1, c2, n_classes), ((3, 3), (3, 3), ()), activation, strides=(1, 2, 1), paddings=(1, 1, 0))
 
 def cnn_zoo_shard(ids:Sequence, # network indices in the zoo
                   data:dict, # {'train_x','train_y','test_x','test_y'}: images [n,C,H,W] float, labels int64
-                  *, activation:str="relu", seed:int=0, ranges:CNNZooRanges=CNNZooRanges(), batch_size:int=32,
-                  dtype:torch.dtype=torch.float32, device=None, progress=None,
+                  *, activation:str="relu", # 'relu' or 'tanh'
+                  seed:int=0, # the zoo seed: network k draws from `net_generator(seed, k)`, so it is the same in any shard
+                  ranges:CNNZooRanges=CNNZooRanges(), # hyperparameter ranges
+                  batch_size:int=32, # samples per SGD step
+                  dtype:torch.dtype=torch.float32, # training dtype
+                  device=None, # where to train (default CPU)
+                  progress=None, # optional callable(step, total)
                  )->dict: # tensors: weights/biases per layer, hyperparameters, accuracies, ids
     "Train networks `ids` of a CNN zoo as one batch."
+    ids = list(ids) if not isinstance(ids, (str, bytes)) else bad_arg("ids", "a sequence of network indices", ids, TypeError)
+    if not ids: bad_arg("ids", "at least one network index", "an empty sequence")
+    ids = [check_int(k, "ids", min=0) for k in ids]
+    data = _check_data(data)
     spec = cnn_spec(activation, in_channels=data["train_x"].shape[1], n_classes=int(data["train_y"].max()) + 1)
     n_classes = spec.widths[-1]
-    draws = [draw_cnn(spec, net_seed(seed, k), ranges, data["train_y"], n_classes, dtype) for k in ids]
+    draws = [draw_cnn(spec, ranges, data["train_y"], n_classes, dtype, generator=net_generator(seed, k)) for k in ids]
     device = torch.device(device) if device is not None else torch.device("cpu")
     ws0 = WeightSpace([torch.stack([d.weights[i] for d in draws]) for i in range(spec.num_layers)],
                       [torch.stack([d.biases[i] for d in draws]) for i in range(spec.num_layers)], spec=spec).to(device)
     hp = {k: torch.tensor([d.hparams[k] for d in draws], dtype=torch.int64 if k == "steps" else torch.float64) for k in draws[0].hparams}
-    sched = batch_schedule(seed, ranges.steps[1], data["train_x"].shape[0], batch_size)
+    sched = batch_schedule(ranges.steps[1], data["train_x"].shape[0], batch_size, generator=_schedule_generator(seed))
     ws = train_batched(ws0, data["train_x"], torch.stack([d.labels for d in draws]), torch.stack([d.keep for d in draws]),
                        hp["lr"], hp["steps"], sched, progress)
     out = {f"weights.{i}": w.cpu() for i, w in enumerate(ws.weights)} | {f"biases.{i}": b.cpu() for i, b in enumerate(ws.biases)}
@@ -188,9 +250,17 @@ def cnn_zoo_shard(ids:Sequence, # network indices in the zoo
     return out
 
 # %% ../../nbs/weightspace/01_zoo.ipynb #b85666e2
-def siren_spec(hidden:tuple=(16, 16), omega0:float=10.0, hidden_omega0:float=1.0, out:int=1)->NetSpec:
+def siren_spec(hidden:tuple=(16, 16), # hidden widths
+               omega0:float=10.0, # ω0 of the first sine (nonzero)
+               hidden_omega0:float=1.0, # ω0 of the other sines (nonzero)
+               out:int=1, # output channels
+              )->NetSpec: # the architecture
     "SIREN 2 -> hidden... -> out; omega0 on the first sine, hidden_omega0 on the others."
+    if not isinstance(hidden, (tuple, list)): bad_arg("hidden", "a tuple of hidden widths", hidden, TypeError)
     hidden = tuple(check_int(h, "hidden", min=1) for h in hidden)
+    for nm, o in (("omega0", omega0), ("hidden_omega0", hidden_omega0)):
+        if check_scalar(o, nm) == 0: bad_arg(nm, "nonzero (a SIREN frequency)", o)
+    out = check_int(out, "out", min=1)
     if not hidden: bad_arg("hidden", "at least one hidden layer", "()")
     widths = (2, *hidden, out)
     return NetSpec(widths, ((),) * (len(widths) - 1), "sin", omegas=(omega0,) + (hidden_omega0,) * (len(hidden) - 1))
@@ -199,9 +269,14 @@ def _siren_folds(spec:NetSpec)->list:
     "The omega multiplying each layer's weights and bias (1 for the last layer)."
     return [spec.omegas[i] if i < spec.num_layers - 1 else 1.0 for i in range(spec.num_layers)]
 
-def siren_init(spec:NetSpec, seed:int, dtype=torch.float32)->tuple:
+def siren_init(spec:NetSpec, # a SIREN spec (`siren_spec`)
+               dtype:torch.dtype=torch.float32, # dtype of the weights
+               *, generator:torch.Generator|None=None, # the network's generator (`net_generator(seed, k)` in a zoo)
+              )->tuple: # (weights, biases): lists of tensors, one per layer
     "SIREN initial weights for one network, *unfolded* (as the nn.Module holds them): (weights, biases)."
-    g = torch.Generator().manual_seed(seed)
+    if not isinstance(spec, NetSpec) or spec.activation != "sin" or spec.num_conv: bad_arg("spec", "a dense SIREN NetSpec (activation 'sin')", spec, TypeError)
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point: bad_arg("dtype", "a floating torch.dtype", dtype, TypeError)
+    g = _check_generator(generator)
     W, B = [], []
     for i in range(spec.num_layers):
         o, n = spec.widths[i+1], spec.widths[i]
@@ -210,8 +285,14 @@ def siren_init(spec:NetSpec, seed:int, dtype=torch.float32)->tuple:
         B.append(((torch.rand(o, generator=g, dtype=torch.float64) * 2 - 1) / math.sqrt(n)).to(dtype))
     return W, B
 
-def pixel_grid(h:int, w:int, dtype=torch.float32, device=None)->Tensor:
+def pixel_grid(h:int, # rows
+               w:int, # columns
+               dtype:torch.dtype=torch.float32, # floating dtype
+               device=None, # device (default CPU)
+              )->Tensor: # [h*w, 2]
     "Pixel-centre coordinates in [-1, 1]^2, shape [h*w, 2] (row-major; (row, col) order)."
+    h, w = check_int(h, "h", min=1), check_int(w, "w", min=1)
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point: bad_arg("dtype", "a floating torch.dtype", dtype, TypeError)
     r = torch.linspace(-1, 1, h, dtype=dtype, device=device); c = torch.linspace(-1, 1, w, dtype=dtype, device=device)
     return torch.stack(torch.meshgrid(r, c, indexing="ij"), -1).reshape(-1, 2)
 
@@ -219,11 +300,18 @@ def render(ws:WeightSpace, # B INRs (2 -> ... -> 1)
            shape:tuple, # (h, w)
           )->Tensor: # [B, h, w]
     "Evaluate every INR on the pixel grid."
-    h, w = shape
+    if not isinstance(ws, WeightSpace) or ws.spec.widths[0] != 2 or ws.spec.widths[-1] != 1 or ws.spec.num_conv:
+        bad_arg("ws", "a WeightSpace of INRs 2 -> ... -> 1", ws, TypeError)
+    if not isinstance(shape, (tuple, list)) or len(shape) != 2: bad_arg("shape", "a pair (h, w)", shape, TypeError)
+    h, w = (check_int(v, "shape", min=1) for v in shape)
     with torch.no_grad(): return forward(ws, pixel_grid(h, w, ws.dtype, ws.device))[..., 0].reshape(-1, h, w)
 
-def psnr(pred:Tensor, target:Tensor)->Tensor:
+def psnr(pred:Tensor, # images [B, ...]
+         target:Tensor, # reference images, same shape, in [0, 1]
+        )->Tensor: # [B] PSNR in dB (capped at 200 dB for identical images)
     "Per-image PSNR (dB) for images in [0, 1]: [B, ...] -> [B]."
+    pred = check_tensor(pred, "pred", dtype="float"); target = check_tensor(target, "target", dtype="float")
+    if pred.shape != target.shape or pred.ndim < 1: bad_arg("target", f"the shape of `pred` {tuple(pred.shape)}", f"shape {tuple(target.shape)}")
     mse = (pred - target).pow(2).flatten(1).mean(1)
     return 10 * torch.log10(1 / mse.clamp_min(1e-20))
 
@@ -236,20 +324,29 @@ def _check_images(images:Tensor)->Tensor:
     return images
 
 def fit_sirens(images:Tensor, # [N, H, W], float in [0, 1] or uint8
-               *, hidden:tuple=(16, 16), omega0:float=10.0, hidden_omega0:float=1.0,
-               steps:int=500, lr:float=1e-3, init:str="shared", # 'shared' or 'random'
-               seed:int=0, ids=None, # zoo seed; network indices (default 0..N-1) for random init
-               dtype:torch.dtype=torch.float32, device=None, progress=None,
+               *, hidden:tuple=(16, 16), # hidden widths
+               omega0:float=10.0, # ω0 of the first sine
+               hidden_omega0:float=1.0, # ω0 of the hidden sines
+               steps:int=500, # full-batch Adam steps
+               lr:float=1e-3, # Adam learning rate
+               init:str="shared", # 'shared' (one draw for every INR) or 'random' (INR k from `net_generator(seed, k)`)
+               seed:int=0, # the zoo seed (per-network generators derive from it, so an INR is the same in any shard)
+               ids=None, # network indices (default 0..N-1) for random init
+               dtype:torch.dtype=torch.float32, # training dtype
+               device=None, # where to train (default: the images' device)
+               progress=None, # optional callable(step, total)
               )->tuple: # (WeightSpace of N INRs, PSNR [N])
     "Fit one SIREN per image, all at once (full-batch Adam)."
     images = _check_images(images)
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point: bad_arg("dtype", "a floating torch.dtype", dtype, TypeError)
     check_choice(init, "init", ["shared", "random"]); steps = check_int(steps, "steps", min=0)
     lr = check_scalar(lr, "lr", low=0, low_inclusive=False)
     spec = siren_spec(hidden, omega0, hidden_omega0)
     N, H, Wd = images.shape
     ids = list(range(N)) if ids is None else list(ids)
     if len(ids) != N: bad_arg("ids", f"{N} network indices (one per image)", f"{len(ids)}")
-    inits = [siren_init(spec, net_seed(seed, k) if init == "random" else net_seed(seed, -1) , dtype) for k in (ids if init == "random" else [0])]
+    ids = [check_int(k, "ids", min=0) for k in ids]
+    inits = [siren_init(spec, dtype, generator=net_generator(seed, k if init == "random" else -1)) for k in (ids if init == "random" else [0])]
     if init == "shared": inits = inits * N
     device = torch.device(device) if device is not None else images.device
     params = [torch.stack([w[i] for w, _ in inits]).to(device).requires_grad_(True) for i in range(spec.num_layers)] + \
@@ -275,6 +372,8 @@ def zoo_data(name:str="digits", # 'digits', 'mnist' (MNIST-10k) or 'fashion'
     "Train/test images for zoo training, from the offline data cache."
     from symlearn.data import images as I
     check_choice(name, "name", list(DATASETS))
+    n_train = check_int(n_train, "n_train", min=1) if n_train is not None else None
+    n_test = check_int(n_test, "n_test", min=1) if n_test is not None else None
     if name == "digits":
         X, y = I.load_digits()
         perm = torch.randperm(X.shape[0], generator=torch.Generator().manual_seed(0))
@@ -331,8 +430,12 @@ def generate_zoo(out:Path|str, # the zoo folder
                  device:str|torch.device="cpu", # device of the shards' runs: with Ray, 'cuda' asks one GPU per shard
                 )->Path:
     "Write the zoo shard by shard, skipping finished shards; refuse a folder holding another configuration."
+    if not isinstance(out, (str, Path)): bad_arg("out", "a folder path", out, TypeError)
+    if not isinstance(config, dict) or "n" not in config or "shard_size" not in config: bad_arg("config", "a dict with 'n' and 'shard_size'", config, TypeError)
+    if not callable(make_shard): bad_arg("make_shard", "a callable(ids) -> dict of tensors", make_shard, TypeError)
+    _check_bool(display, "display")
+    n, size = check_int(config["n"], "config['n']", min=1), check_int(config["shard_size"], "config['shard_size']", min=1)
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    n, size = check_int(config["n"], "n", min=1), check_int(config["shard_size"], "shard_size", min=1)
     man = {"format": ZOO_FORMAT, "version": ZOO_VERSION, "config": config}
     if (out/"manifest.json").exists():
         old = _read_manifest(out)
@@ -374,6 +477,8 @@ def load_zoo(folder:Path|str, # a folder written by `generate_zoo` / `symlearn z
              allow_partial:bool=False, # load what is there even if shards are missing
             )->Zoo:
     "Load a zoo (all shards) with `torch.load(weights_only=True)`."
+    if not isinstance(folder, (str, Path)): bad_arg("folder", "a folder path", folder, TypeError)
+    _check_bool(allow_partial, "allow_partial")
     folder = Path(folder)
     m = _read_manifest(folder); cfg = m["config"]
     n_sh = math.ceil(cfg["n"] / cfg["shard_size"])
@@ -399,17 +504,27 @@ def _spec_json(spec:NetSpec)->dict:
 
 def make_cnn_zoo(out:Path|str, # zoo folder
                  data:dict|str="digits", # a `zoo_data` name or a dict of tensors
-                 *, n:int=64, activation:str="relu", seed:int=0, shard_size:int=32,
-                 ranges:CNNZooRanges=CNNZooRanges(), batch_size:int=32, device=None, display:bool=True,
-                 executor:str="local", # 'local' or 'ray': how the shards run (see `generate_zoo`)
-                 address:str|None=None, # Ray cluster address (default: a local Ray instance)
+                 *, n:int=64, # number of networks
+                 activation:str="relu", # 'relu' or 'tanh'
+                 seed:int=0, # the zoo seed, stored in the manifest (network k draws from `net_generator(seed, k)`)
+                 shard_size:int=32, # networks per batched program and per file
+                 ranges:CNNZooRanges=CNNZooRanges(), # hyperparameter ranges
+                 batch_size:int=32, # samples per SGD step
+                 device=None, # where to train
+                 display:bool=True, # show a progress bar
                  standardize:bool=True, # train on (x - mean) / std with the train pool's scalar mean and std (`config['input_norm']`)
                  _stop_after=None,
-                )->Zoo:
+                 executor:str="local", # 'local' or 'ray': how the shards run (see `generate_zoo`)
+                 address:str|None=None, # Ray cluster address (default: a local Ray instance)
+                )->Zoo: # the loaded zoo
     "Generate (or resume) a CNN zoo and load it."
     check_choice(activation, "activation", ["relu", "tanh"])
+    n, seed = check_int(n, "n", min=1), check_int(seed, "seed", min=0)
+    shard_size, batch_size = check_int(shard_size, "shard_size", min=1), check_int(batch_size, "batch_size", min=1)
+    if not isinstance(ranges, CNNZooRanges): bad_arg("ranges", "a CNNZooRanges", ranges, TypeError)
+    _check_bool(standardize, "standardize")
     name = data if isinstance(data, str) else "custom"
-    d = zoo_data(data) if isinstance(data, str) else data
+    d = zoo_data(data) if isinstance(data, str) else _check_data(data)
     spec = cnn_spec(activation, in_channels=d["train_x"].shape[1], n_classes=int(d["train_y"].max()) + 1)
     mean, std = (d["train_x"].double().mean().item(), d["train_x"].double().std().item()) if standardize else (0.0, 1.0)
     d = {k: ((v - mean) / std).float() if k.endswith("_x") else v for k, v in d.items()}
@@ -425,13 +540,24 @@ def make_cnn_zoo(out:Path|str, # zoo folder
 def make_inr_zoo(out:Path|str, # zoo folder
                  data:str|Tensor="digits", # a `zoo_data` name (its train+test images, in order) or images [N, H, W]
                  *, labels:Tensor|None=None, # int64 [N]: classes of custom `images`, stored with the INRs (default -1)
-                 n:int|None=None, init:str="shared", steps:int=500, lr:float=1e-3, hidden:tuple=(16, 16),
-                 omega0:float=10.0, seed:int=0, shard_size:int=256, device=None, display:bool=True, _stop_after=None,
+                 n:int|None=None, # number of INRs (default: every image)
+                 init:str="shared", # 'shared' or 'random' initialisation (`fit_sirens`)
+                 steps:int=500, # Adam steps per INR
+                 lr:float=1e-3, # Adam learning rate
+                 hidden:tuple=(16, 16), # SIREN hidden widths
+                 omega0:float=10.0, # ω0 of the first sine
+                 seed:int=0, # the zoo seed, stored in the manifest
+                 shard_size:int=256, # INRs per batched program and per file
+                 device=None, # where to fit
+                 display:bool=True, # show a progress bar
+                 _stop_after=None,
                  executor:str="local", # 'local' or 'ray': how the shards run (see `generate_zoo`)
                  address:str|None=None, # Ray cluster address (default: a local Ray instance)
-                )->Zoo:
+                )->Zoo: # the loaded zoo
     "Generate (or resume) a SIREN INR zoo (one INR per image) and load it."
     check_choice(init, "init", ["shared", "random"])
+    steps, seed, shard_size = check_int(steps, "steps", min=0), check_int(seed, "seed", min=0), check_int(shard_size, "shard_size", min=1)
+    lr = check_scalar(lr, "lr", low=0, low_inclusive=False)
     if isinstance(data, str):
         if labels is not None: bad_arg("labels", "None when data is a dataset name (its own labels are stored)", "a tensor")
         d = zoo_data(data); name = data
