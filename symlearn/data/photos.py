@@ -69,9 +69,9 @@ def load_photo(name:str='astronaut', # a name from `photo_names()` (e.g. 'astron
                dtype:torch.dtype|None=None, # float dtype (default: torch's default, float32)
               )->Tensor: # [3, H, W] in [0, 1]
     "A cached sample photo (or any image file via `path=`) as an RGB tensor `[3, H, W]` in [0, 1]."
-    if path is not None: return read_image(path, max_size, dtype)
     names = photo_names()
-    check_choice(name, "name", list(names))
+    check_choice(name, "name", list(names))                       # checked even when `path` is given: no silent typo
+    if path is not None: return read_image(path, max_size, dtype)
     src = names[name]
     folder, fname = ("photos-skimage", SKIMAGE_PHOTOS[name]) if src == "photos" else ("opencv-samples", OPENCV_PHOTOS[name])
     f = data_dir()/folder/fname

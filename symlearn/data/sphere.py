@@ -112,8 +112,8 @@ def load_sphere_points(name:str='volcanoes', # a cached set: 'volcanoes'
                       )->Tensor: # unit vectors [n, 3], rows in file order
     "Points on the unit sphere $\\mathbb S^2$ from a cached catalogue or from any lat/lon CSV (`path=`)."
     dtype = default_float(dtype)
+    check_choice(name, "name", list(SPHERE_SETS))                 # checked even when `path` is given: no silent typo
     if path is None:
-        check_choice(name, "name", list(SPHERE_SETS))
         folder, fname, what = SPHERE_SETS[name]
         f = data_dir()/folder/fname
         if not f.exists(): raise missing(name, what, "any CSV file with latitude/longitude columns (e.g. the NOAA eruption list)")
