@@ -18,9 +18,9 @@ from .core import check_int, check_choice, bad_arg, in_test
 
 # %% auto #0
 __all__ = ['REGISTRY', 'EXECUTORS', 'Experiment', 'Reproduction', 'register_reproduction', 'reproduction', 'benchmark', 'command',
-           'discover', 'ResultStore', 'mean_std', 'fmt_ms', 'resolve_device', 'config_hash', 'unit_key', 'unit_label',
-           'resolve_config', 'generator_on', 'UnitError', 'map_units', 'environment', 'list_units', 'run_repro',
-           'run_reproduction', 'run_benchmark', 'load_results', 'results_table', 'show_plots', 'time_fn']
+           'discover', 'ResultStore', 'mean_std', 'fmt_ms', 'pm', 'resolve_device', 'config_hash', 'unit_key',
+           'unit_label', 'resolve_config', 'generator_on', 'UnitError', 'map_units', 'environment', 'list_units',
+           'run_repro', 'run_reproduction', 'run_benchmark', 'load_results', 'results_table', 'show_plots', 'time_fn']
 
 # %% ../nbs/01_experiments.ipynb #b16e9912
 @dataclass
@@ -161,6 +161,12 @@ def mean_std(values)->dict:
 def fmt_ms(d:dict, digits:int=4)->str:
     "Format a `mean_std` dict as 'mean ± std (n=N)'."
     return f"{d['mean']:.{digits}g} ± {d['std']:.{digits}g} (n={d['n']})"
+
+def pm(d:dict, # a `mean_std` dict (keys 'mean' and 'std')
+       digits:int=3, # decimal places
+      )->str: # 'mean ± std' with fixed decimals, for tables
+    "Format a `mean_std` dict as 'mean ± std' with `digits` decimal places."
+    return f"{d['mean']:.{digits}f} ± {d['std']:.{digits}f}"
 
 # %% ../nbs/01_experiments.ipynb #fd7fb804
 def resolve_device(device:str|torch.device="cpu", # 'cpu', 'cuda', 'cuda:N' or 'auto'

@@ -8,8 +8,7 @@ import torch
 from torch import Tensor, nn
 from hypothesis import settings, HealthCheck, strategies as st
 
-# the deterministic CI profile (the same one tests/conftest.py registers); each fuzz test runs 200 examples
-settings.register_profile("ci", derandomize=True, deadline=None, max_examples=200, print_blob=True)
+# tests/conftest.py loads the deterministic "ci" profile; these settings pin the same values for the fuzz tests (200 examples each)
 FUZZ = settings(derandomize=True, deadline=None, max_examples=200, print_blob=True, database=None,
                 suppress_health_check=list(HealthCheck))
 NAN, INF = float("nan"), float("inf")

@@ -16,7 +16,7 @@ from ..experiments import mean_std
 from .layers import MoEFFN
 from .symphony import SymphonyRouter
 from .matching import align_moe, loss_barrier
-from .runs import register, run_local, load_results, md_table, ms
+from ..experiments import Reproduction, register_reproduction, run_repro, load_results, results_table, pm
 
 # %% auto #0
 __all__ = ['CONFIGS_E2', 'CONFIGS_E4', 'Block', 'CharLM', 'set_moe', 'char_data', 'batches', 'test_windows', 'train_lm',
@@ -180,8 +180,8 @@ CONFIGS_E2 = {
     "full": dict(n_train=2_000_000, n_test=8_000, d=64, n_layers=2, ctx=64, batch=32, lr=3e-3, pre_steps=500, ft_steps=200,
                  n_experts=4, d_hidden=128, k=2, seeds=[1, 2, 3], pairs=3, layers=[0, 1], backbones=["frozen", "finetuned"], n_points=25),
 }
-register("moe-transformer", "LMC-MoE E2: char-LM Transformer with an MoE in the first/last layer, frozen or fine-tuned backbone; barriers before/after matching",
-         CONFIGS_E2, _units_e2, _run_unit_e2, _summarise_e2)
+register_reproduction(Reproduction("moe-transformer", "LMC-MoE E2: char-LM Transformer with an MoE in the first/last layer, frozen or fine-tuned backbone; barriers before/after matching",
+         CONFIGS_E2, _units_e2, _run_unit_e2, _summarise_e2))
 
 # %% ../../nbs/moe/91_transformer.ipynb #ab789d2a
 def _units_e4(cfg):
@@ -235,5 +235,5 @@ def _summarise_e4(cfg, results, out):
 
 CONFIGS_E4 = {"quick": {**CONFIGS_E2["quick"], "alpha": 0.3, "ema_decay": 0.99},
               "full": {**CONFIGS_E2["full"], "layers": [0], "backbones": ["frozen"], "alpha": 0.3, "ema_decay": 0.99}}
-register("moe-symphony-lmc", "E4: linear mode connectivity of Symphony-routed MoE LMs (graph permuted, then interpolated / kept / re-estimated)",
-         CONFIGS_E4, _units_e4, _run_unit_e4, _summarise_e4)
+register_reproduction(Reproduction("moe-symphony-lmc", "E4: linear mode connectivity of Symphony-routed MoE LMs (graph permuted, then interpolated / kept / re-estimated)",
+         CONFIGS_E4, _units_e4, _run_unit_e4, _summarise_e4))

@@ -16,7 +16,7 @@ from ..experiments import mean_std
 from .layers import MoEFFN
 from .symmetry import layer_fn
 from .matching import align_moe, loss_barrier, expert_order_oracle
-from .runs import register, run_local, load_results, md_table, ms
+from ..experiments import Reproduction, register_reproduction, run_repro, load_results, results_table, pm
 
 # %% auto #0
 __all__ = ['GATINGS', 'METHODS_E1', 'CONFIGS_E1', 'image_data', 'train_moe']
@@ -157,5 +157,5 @@ CONFIGS_E1 = {
                  eval_dtype="float32", oracle=True),
 }
 
-register("moe-lmc", "LMC-MoE E1: barriers naive/skip/gate/Gram and the 24-order oracle for MoE classifiers on digits and Fashion-MNIST",
-         CONFIGS_E1, _units, _run_unit, _summarise)
+register_reproduction(Reproduction("moe-lmc", "LMC-MoE E1: barriers naive/skip/gate/Gram and the 24-order oracle for MoE classifiers on digits and Fashion-MNIST",
+         CONFIGS_E1, _units, _run_unit, _summarise))

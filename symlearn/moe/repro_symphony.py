@@ -15,7 +15,7 @@ from scipy import stats
 from ..experiments import mean_std
 from .symphony import corrupt_tokens
 from .repro_lm import CharLM, set_moe, char_data, train_lm, test_windows
-from .runs import register, run_local, load_results, md_table, ms
+from ..experiments import Reproduction, register_reproduction, run_repro, load_results, results_table, pm
 
 # %% auto #0
 __all__ = ['ARMS_E3', 'CONFIGS_E3', 'build_lm', 'eval_lm', 'paired_ci']
@@ -108,5 +108,5 @@ CONFIGS_E3 = {
     "full": dict(n_train=2_000_000, n_test=8_000, d=48, n_layers=2, ctx=64, batch=24, lr=3e-3, steps=250, n_experts=8, d_hidden=96, k=2,
                  arms=list(ARMS_E3), seeds=[0, 1, 2], rates=[0.025, 0.05, 0.15], modes=["random", "fixed"]),
 }
-register("moe-symphony", "E3: Symphony (reconstructed) vs plain top-k char LMs: clean/corrupted perplexity, routing fluctuation, paired CIs, EMA decay",
-         CONFIGS_E3, _units_e3, _run_unit_e3, _summarise_e3)
+register_reproduction(Reproduction("moe-symphony", "E3: Symphony (reconstructed) vs plain top-k char LMs: clean/corrupted perplexity, routing fluctuation, paired CIs, EMA decay",
+         CONFIGS_E3, _units_e3, _run_unit_e3, _summarise_e3))
