@@ -146,7 +146,22 @@ def test_reported_numbers(nb_path):
     assert not problems, f"{nb_path.relative_to(ROOT)}:\n  " + "\n  ".join(problems)
 
 
-RESULTS = sorted(p for p in (NBS / "results").glob("*") if p.is_dir())
+def _is_bench(p:Path)->bool:
+    "A committed benchmark run: a folder of `symlearn bench` JSON files (rows, ratios, environment), no results.json."
+    return p.is_dir() and not (p / "results.json").exists() and any(p.glob("*.json"))
+
+RESULTS = sorted(p for p in (NBS / "results").glob("*") if p.is_dir() and not _is_bench(p))
+BENCH = sorted([p for p in (NBS / "results").glob("*") if _is_bench(p)])
+
+@pytest.mark.parametrize("folder", BENCH, ids=[p.name for p in BENCH])
+def test_committed_bench(folder):
+    "A committed benchmark folder holds `symlearn bench` outputs: rows, ratios measured in the same run, environment; small."
+    for f in folder.glob("*.json"):
+        r = json.loads(f.read_text())
+        missing = {"rows", "ratios", "env"} - set(r)
+        assert not missing, f"{folder.name}/{f.name}: lacks {sorted(missing)}"
+        assert r["rows"], f"{folder.name}/{f.name}: no rows"
+    assert sum(f.stat().st_size for f in folder.iterdir()) < 500_000, f"{folder.name}: keep a benchmark run under 500 kB"
 
 @pytest.mark.parametrize("folder", RESULTS, ids=[p.name for p in RESULTS])
 def test_committed_results(folder):
