@@ -251,3 +251,13 @@ def test_data_generators():
     np.testing.assert_allclose(articulate(base, L0, np.zeros((5, 2)), np.ones((5, 2, 3))), am["template"].pos.numpy(), atol=1e-12)
     P = sample_points(icosphere(2), 300, torch.Generator().manual_seed(0))
     assert P.shape == (300, 3) and (P.norm(dim=1) <= 1 + 1e-12).all()
+
+# 13. optional peer: the e3nn convolution used as the benchmark's cost anchor is O(3)-invariant (skips without e3nn)
+def test_e3nn_peer_invariant():
+    pytest.importorskip("e3nn")
+    from symlearn.geometric.bench import e3nn_conv
+    net = e3nn_conv(4, 2).double()
+    h = torch.randn(MESH.n_vertices, 4, generator=torch.Generator().manual_seed(0), dtype=F64)
+    r = check_equivariance(lambda x: net(h, x, MESH), MESH.pos, lambda g: random_orthogonal(-1, g), lambda R, x: x @ R.T + 1.0, None,
+                           n_samples=2, generator=torch.Generator().manual_seed(1), rtol=1e-9)
+    assert r.passed
