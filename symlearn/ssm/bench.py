@@ -94,9 +94,9 @@ def _scan_timings(lengths, loop_lengths, methods, kinds, repeats, device, Bsz, D
 
 # %% ../../nbs/ssm/98_bench.ipynb #358b2f48
 @benchmark("ssm")
-def bench_scan(quick:bool)->dict:
-    "Selective-scan schedules vs the per-step autograd loop; momentum overhead; scaling in L."
-    if quick: return scan_timings(lengths=(128, 256), loop_lengths=(128, 256), repeats=5)
-    on_gpu = get_device().type == "cuda"
+def bench_scan(quick:bool, device=None)->dict:
+    "Selective-scan schedules vs the per-step autograd loop; momentum overhead; scaling in L (on `device`; None: CUDA when present)."
+    if quick: return scan_timings(lengths=(128, 256), loop_lengths=(128, 256), repeats=5, device=device)
+    on_gpu = get_device(device).type == "cuda"
     return scan_timings(lengths=(256, 512, 1024, 2048, 4096, 8192),
-                        loop_lengths=(256, 512, 1024, 2048, 4096) if on_gpu else (256, 512, 1024), repeats=3)
+                        loop_lengths=(256, 512, 1024, 2048, 4096) if on_gpu else (256, 512, 1024), repeats=3, device=device)
