@@ -180,7 +180,7 @@ def test_reynolds_exact(name):
     torch.manual_seed(0)
     X = torch.randn(2, 40, 3, generator=torch.Generator().manual_seed(1), dtype=F64)
     G = rotation_group(name); pick = lambda g: G[int(torch.randint(len(G), (1,), generator=g))]
-    act = lambda g, X: X @ g.T
+    act = lambda g, a: a[0] @ g.T
     tol = tolerance(F64, scale=10.0, n_terms=100)
     inv, eqv = GroupAveraged(_PN().double(), name), GroupAveraged(_PN(True).double(), G, "equivariant")
     assert check_equivariance(inv, X, pick, act, None, generator=torch.Generator().manual_seed(2), rtol=tol).passed
@@ -193,7 +193,7 @@ def test_reynolds_non_group_fails():
     U = torch.unique(quarter_turn_union().round(decimals=12), dim=0)
     def avg(X): return torch.stack([f(X @ u.T) for u in U]).mean(0)
     X = torch.randn(2, 40, 3, generator=torch.Generator().manual_seed(1), dtype=F64)
-    r = check_equivariance(avg, X, lambda g: U[int(torch.randint(len(U), (1,), generator=g))], lambda g, X: X @ g.T, None,
+    r = check_equivariance(avg, X, lambda g: U[int(torch.randint(len(U), (1,), generator=g))], lambda g, a: a[0] @ g.T, None,
                            generator=torch.Generator().manual_seed(2), rtol=1e-2, expect=False)
     assert r.passed
     with pytest.raises(ValueError): GroupAveraged(f, U)
@@ -203,7 +203,7 @@ def test_local_reynolds(backbone):
     X = torch.randn(2, 120, 3, generator=torch.Generator().manual_seed(0), dtype=F64)
     net = GPointNet(4, "O", backbone, (24, 6), (8, 4), (8, 8), generator=torch.Generator().manual_seed(0)).double()
     G = rotation_group("O"); pick = lambda g: G[int(torch.randint(len(G), (1,), generator=g))]
-    act = lambda g, X: X @ g.T + 3.0
+    act = lambda g, a: a[0] @ g.T + 3.0
     assert check_equivariance(net, X, pick, act, None, n_samples=4, generator=torch.Generator().manual_seed(1),
                               rtol=tolerance(F64, 10.0, 1000)).passed
     assert check_equivariance(net, X, lambda g: random_orthogonal(1, g), act, None, n_samples=4,
@@ -214,7 +214,7 @@ def test_frame_averaging():
     X = torch.randn(2, 80, 3, generator=torch.Generator().manual_seed(0), dtype=F64) * torch.tensor([3.0, 1.5, 0.5], dtype=F64)
     f8 = FramePointNet(3, 8, generator=torch.Generator().manual_seed(0)).double()
     f4 = FramePointNet(3, 4, generator=torch.Generator().manual_seed(0)).double()
-    act = lambda R, X: X @ R.T
+    act = lambda R, a: a[0] @ R.T
     assert check_equivariance(f8, X, lambda g: random_orthogonal(-1, g), act, None, generator=torch.Generator().manual_seed(1), rtol=1e-10).passed
     assert check_equivariance(f4, X, lambda g: random_orthogonal(1, g), act, None, generator=torch.Generator().manual_seed(1), rtol=1e-10).passed
     assert check_equivariance(f4, X, lambda g: random_orthogonal(-1, g), act, None, generator=torch.Generator().manual_seed(1),
@@ -258,6 +258,6 @@ def test_e3nn_peer_invariant():
     from symlearn.geometric.bench import e3nn_conv
     net = e3nn_conv(4, 2).double()
     h = torch.randn(MESH.n_vertices, 4, generator=torch.Generator().manual_seed(0), dtype=F64)
-    r = check_equivariance(lambda x: net(h, x, MESH), MESH.pos, lambda g: random_orthogonal(-1, g), lambda R, x: x @ R.T + 1.0, None,
+    r = check_equivariance(lambda x: net(h, x, MESH), MESH.pos, lambda g: random_orthogonal(-1, g), lambda R, a: a[0] @ R.T + 1.0, None,
                            n_samples=2, generator=torch.Generator().manual_seed(1), rtol=1e-9)
     assert r.passed
