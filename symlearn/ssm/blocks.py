@@ -28,7 +28,7 @@ class MambaBlock(nn.Module):
                  dt_rank:int|str="auto", # rank of Δ's projection ('auto': ceil(d_model/16))
                  dt_min:float=1e-3, dt_max:float=0.1, dt_init_floor:float=1e-4, # Δ initialisation range
                  discretization:str="euler", # 'euler' | 'zoh'
-                 method:str="auto", # scan schedule (see `selective_scan`); 'auto': fused kernel for the device
+                 method:str="auto", # scan schedule (see `selective_scan`); 'auto': fused kernel on CPU, 'parallel' on CUDA
                  init:str="mamba", # 'mamba' (official) | 'mma' (the released MMA code's Δ/A init, for ablation)
                  conv_bias:bool=True):
         super().__init__()

@@ -204,8 +204,8 @@ def _check_scan_inputs(x, delta, A, B, C, D, z, validate:bool)->dict:
         bad_arg("delta", "strictly positive (apply softplus first)", f"{int((delta <= 0).sum())} value(s) <= 0, min {delta.min().item():.3g}")
     return {k: v[0] for k, v in dims.items()}
 
-# %% ../../nbs/ssm/00_scan.ipynb #e0359b1b
-SCAN_METHODS = ("auto", "numba", "triton", "sequential", "parallel", "chunked")
+# %% ../../nbs/ssm/00_scan.ipynb #50c9a93f
+SCAN_METHODS = ("auto", "numba", "sequential", "parallel", "chunked")
 
 def _available(module:str)->bool:
     "Whether `module` can be imported (checked once)."
@@ -218,12 +218,11 @@ _AVAILABLE:dict = {}
 def resolve_method(method:str, # one of `SCAN_METHODS`
                    device:torch.device|str, # the device of the inputs
                   )->str: # the concrete schedule
-    "What method='auto' means on `device`: the fused kernel when its compiler is installed, else a tensor schedule."
+    "What method='auto' means on `device`: the fused Numba kernel on CPU (if installed, else 'sequential'); 'parallel' elsewhere."
     check_choice(method, "method", SCAN_METHODS)
     if method != "auto": return method
     dev = torch.device(device).type
     if dev == "cpu": return "numba" if _available("numba") else "sequential"
-    if dev == "cuda": return "triton" if _available("triton") else "parallel"
     return "parallel"
 
 
@@ -236,7 +235,7 @@ def selective_scan(x:Tensor, # inputs, (B, L, D)
                    D:Tensor|None=None, # skip connection, (D,)
                    z:Tensor|None=None, # gate: y ⊙ SiLU(z), (B, L, D)
                    momentum:Momentum|dict|None=None, # None: vanilla Mamba; else β (real/complex), α
-                   method:str="auto", # 'auto' | 'numba' | 'triton' | 'sequential' | 'parallel' | 'chunked'
+                   method:str="auto", # 'auto' | 'numba' | 'sequential' | 'parallel' | 'chunked'
                    *,
                    discretization:str="euler", # input term: 'euler' (Δ·B, as Mamba's code) or 'zoh'
                    chunk_size:int|None=None, # chunk length for 'chunked' (default ≈ √L)
@@ -256,13 +255,10 @@ def selective_scan(x:Tensor, # inputs, (B, L, D)
         if h0 is not None: check_tensor(h0, "state.h", shape=(n["B"], n["D"], n["N"]), dtype=x.dtype, device=x, finite=validate)
         if v0 is not None: check_tensor(v0, "state.v", shape=(n["B"], n["D"], n["N"]), dtype="real_or_complex", device=x, finite=validate)
     method = resolve_method(method, x.device)
-    if method in ("numba", "triton"):
+    if method == "numba":
+        if x.device.type != "cpu": bad_arg("method", "'numba' only for CPU tensors (use 'auto' or 'parallel' on CUDA)", f"x on {x.device}")
+        from symlearn.ssm.kernels import fused_scan
         beta, alpha = mom if mom is not None else (None, None)
-        if method == "numba":
-            if x.device.type != "cpu": bad_arg("method", "'numba' only for CPU tensors ('auto' or 'triton' on CUDA)", f"x on {x.device}")
-            from symlearn.ssm.kernels import fused_scan
-        else:
-            from symlearn.ssm.triton_kernels import triton_scan as fused_scan
         y, hT, vT = fused_scan(x, delta, A, B, C, D, z, beta, alpha, h0, v0, zoh=discretization == "zoh")
         return (y, SSMState(hT, vT)) if return_state else y
     dA = delta.unsqueeze(-1) * A                                      # (B, L, D, N)
