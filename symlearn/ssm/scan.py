@@ -6,7 +6,7 @@ Docs: https://symlearn.github.io/symlearn/ssm/scan.html.md"""
 
 # %% ../../nbs/ssm/00_scan.ipynb #3178cc15
 from __future__ import annotations
-import math
+import math, os
 from dataclasses import dataclass
 from numbers import Number
 from typing import NamedTuple
@@ -205,7 +205,7 @@ def _check_scan_inputs(x, delta, A, B, C, D, z, validate:bool)->dict:
     return {k: v[0] for k, v in dims.items()}
 
 # %% ../../nbs/ssm/00_scan.ipynb #50c9a93f
-SCAN_METHODS = ("auto", "numba", "sequential", "parallel", "chunked")
+SCAN_METHODS = ("auto", "numba", "triton", "sequential", "parallel", "chunked")
 
 def _available(module:str)->bool:
     "Whether `module` can be imported (checked once)."
@@ -235,7 +235,7 @@ def selective_scan(x:Tensor, # inputs, (B, L, D)
                    D:Tensor|None=None, # skip connection, (D,)
                    z:Tensor|None=None, # gate: y ⊙ SiLU(z), (B, L, D)
                    momentum:Momentum|dict|None=None, # None: vanilla Mamba; else β (real/complex), α
-                   method:str="auto", # 'auto' | 'numba' | 'sequential' | 'parallel' | 'chunked'
+                   method:str="auto", # 'auto' | 'numba' | 'triton' | 'sequential' | 'parallel' | 'chunked'
                    *,
                    discretization:str="euler", # input term: 'euler' (Δ·B, as Mamba's code) or 'zoh'
                    chunk_size:int|None=None, # chunk length for 'chunked' (default ≈ √L)
@@ -255,9 +255,15 @@ def selective_scan(x:Tensor, # inputs, (B, L, D)
         if h0 is not None: check_tensor(h0, "state.h", shape=(n["B"], n["D"], n["N"]), dtype=x.dtype, device=x, finite=validate)
         if v0 is not None: check_tensor(v0, "state.v", shape=(n["B"], n["D"], n["N"]), dtype="real_or_complex", device=x, finite=validate)
     method = resolve_method(method, x.device)
-    if method == "numba":
-        if x.device.type != "cpu": bad_arg("method", "'numba' only for CPU tensors (use 'auto' or 'parallel' on CUDA)", f"x on {x.device}")
-        from symlearn.ssm.kernels import fused_scan
+    if method in ("numba", "triton"):
+        if method == "numba":
+            if x.device.type != "cpu": bad_arg("method", "'numba' only for CPU tensors (use 'auto', 'triton' or 'parallel' on CUDA)", f"x on {x.device}")
+            from symlearn.ssm.kernels import fused_scan
+        else:
+            if x.device.type != "cuda" and os.environ.get("TRITON_INTERPRET") != "1":
+                bad_arg("method", "'triton' only for CUDA tensors (or CPU tensors with TRITON_INTERPRET=1)", f"x on {x.device}")
+            if not _available("triton"): bad_arg("method", "'triton' with the `triton` package installed (pip install symlearn[gpu])", "no triton")
+            from symlearn.ssm.triton_kernels import triton_scan as fused_scan
         beta, alpha = mom if mom is not None else (None, None)
         y, hT, vT = fused_scan(x, delta, A, B, C, D, z, beta, alpha, h0, v0, zoh=discretization == "zoh")
         return (y, SSMState(hT, vT)) if return_state else y
