@@ -14,19 +14,30 @@ import torch
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['get_device', 'default_float', 'seed_everything', 'make_generator', 'check_int', 'check_scalar', 'check_choice',
-           'check_tensor', 'check_same', 'check_weights', 'check_on_sphere', 'bad_arg', 'in_test']
+__all__ = ['check_device', 'get_device', 'default_float', 'seed_everything', 'make_generator', 'check_int', 'check_scalar',
+           'check_choice', 'check_tensor', 'check_same', 'check_weights', 'check_on_sphere', 'bad_arg', 'check_bool',
+           'check_generator', 'check_magnitude', 'check_finite_result', 'in_test', 'tolerance']
 
 # %% ../nbs/00_core.ipynb #1b7adc04
+def check_device(device, # a device, a device string, or None
+                 name:str="device", # argument name used in the error message
+                )->torch.device|None: # a torch.device, or None
+    "`device` as a `torch.device` (None stays None), or a clear error naming `name`."
+    if device is None or isinstance(device, torch.device): return device
+    if isinstance(device, str):
+        try: return torch.device(device)
+        except (RuntimeError, ValueError): raise ValueError(f"`{name}` must be a device such as 'cpu' or 'cuda'; got {device!r}") from None
+    raise TypeError(f"`{name}` must be a torch.device, a device string or None; got {_got(device)}")
+
 def get_device(device:str|torch.device|None=None, # `None` picks CUDA when available, else CPU
-              )->torch.device:
+              )->torch.device: # the device
     "The `torch.device` to compute on."
     if device is None: return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
+    return check_device(device)
 
 # %% ../nbs/00_core.ipynb #a505028e
 def default_float(dtype:torch.dtype|None=None, # `None` uses torch's default float dtype
-                 )->torch.dtype:
+                 )->torch.dtype: # a floating torch.dtype
     "A floating dtype: `dtype` itself, checked, or torch's default."
     if dtype is None: return torch.get_default_dtype()
     if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
@@ -35,7 +46,7 @@ def default_float(dtype:torch.dtype|None=None, # `None` uses torch's default flo
 
 # %% ../nbs/00_core.ipynb #37a2e379
 def seed_everything(seed:int, # the seed for python, numpy and torch
-                   )->int:
+                   )->int: # `seed`, checked
     "Seed `random`, NumPy and torch (CPU and CUDA); returns `seed`."
     seed = check_int(seed, "seed", min=0)
     random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
@@ -44,9 +55,9 @@ def seed_everything(seed:int, # the seed for python, numpy and torch
 # %% ../nbs/00_core.ipynb #99d2d570
 def make_generator(seed:int|None=None, # `None` draws a fresh seed from torch's global generator
                    device:str|torch.device|None="cpu", # device the generator lives on
-                  )->torch.Generator:
+                  )->torch.Generator: # a seeded generator
     "A seeded `torch.Generator` on `device`."
-    g = torch.Generator(device=torch.device(device) if device is not None else "cpu")
+    g = torch.Generator(device=check_device(device) or "cpu")
     if seed is None: g.seed()
     else: g.manual_seed(check_int(seed, "seed", min=0))
     return g
@@ -64,7 +75,7 @@ def check_int(value, # the value to check
               name:str, # argument name used in the error message
               min:int|None=None, # smallest allowed value (inclusive)
               max:int|None=None, # largest allowed value (inclusive)
-             )->int:
+             )->int: # `value` as an int
     "`value` as an `int`, or a `TypeError`/`ValueError` naming `name`."
     if isinstance(value, bool) or not isinstance(value, (Integral, np.integer)):
         raise TypeError(f"`{name}` must be an integer; got {_got(value)}")
@@ -80,7 +91,7 @@ def check_scalar(value, # the value to check
                  high:float|None=None, # upper bound
                  low_inclusive:bool=True, # is `low` itself allowed?
                  high_inclusive:bool=True, # is `high` itself allowed?
-                )->float:
+                )->float: # `value` as a finite float
     "`value` as a finite `float` in the given interval, or a clear error naming `name`."
     if isinstance(value, Tensor) and value.numel() == 1: value = value.item()
     if isinstance(value, bool) or not isinstance(value, (Real, np.floating, np.integer)):
@@ -101,7 +112,7 @@ def check_scalar(value, # the value to check
 def check_choice(value, # the value to check
                  name:str, # argument name used in the error message
                  choices:Iterable, # allowed values
-                ):
+                )->object: # `value`, unchanged
     "`value` if it is one of `choices`, else a `ValueError` listing them."
     choices = list(choices)
     if value not in choices:
@@ -131,7 +142,7 @@ def check_tensor(x, # the value to check
                  finite:bool=True, # reject NaN and ±inf
                  nonempty:bool=True, # reject tensors with zero elements
                  convert:bool=False, # accept array-likes and convert them with `torch.as_tensor`
-                )->Tensor:
+                )->Tensor: # `x` (converted if `convert`)
     "Check `x` against the given constraints; return it (converted if `convert`)."
     if not isinstance(x, Tensor):
         if convert and isinstance(x, (np.ndarray, list, tuple, Real)):
@@ -171,7 +182,8 @@ def check_tensor(x, # the value to check
     return x
 
 # %% ../nbs/00_core.ipynb #90562b91
-def check_same(**tensors:Tensor)->None:
+def check_same(**tensors:Tensor, # tensors by argument name (None entries are ignored)
+              )->None: # None (raises on a mismatch)
     "Raise a `ValueError` unless all keyword tensors share device and dtype (`None` entries are ignored)."
     items = [(k, v) for k, v in tensors.items() if v is not None]
     if not items: return
@@ -183,17 +195,18 @@ def check_same(**tensors:Tensor)->None:
             raise ValueError(f"`{k}` has dtype {t.dtype} but `{k0}` has {t0.dtype}; they must have the same dtype")
 
 # %% ../nbs/00_core.ipynb #bd155e36
-def _tol(dtype:torch.dtype, atol:float|None)->float:
-    if atol is not None: return atol
-    return {torch.float64: 1e-10, torch.float32: 1e-5}.get(dtype, 1e-3)
+def _tol(dtype:torch.dtype, atol:float|None, n:int=1)->float:
+    "`atol` checked (finite, >= 0), or the default: 1e-10 (f64) / 1e-5 (f32), widened to 8 eps n for long sums."
+    if atol is not None: return check_scalar(atol, "atol", low=0)
+    return max({torch.float64: 1e-10, torch.float32: 1e-5}.get(dtype, 1e-3), 8 * torch.finfo(dtype).eps * n)
 
 # %% ../nbs/00_core.ipynb #9662f984
 def check_weights(a, # weights, shape [n] (or batched [..., n])
                   name:str, # argument name used in error messages
                   n:int|None=None, # required length of the last dimension
-                  atol:float|None=None, # tolerance on the sum; default depends on dtype (1e-10 f64, 1e-5 f32)
+                  atol:float|None=None, # tolerance on the sum (finite, >= 0); default 1e-10 f64 / 1e-5 f32, at least 8 eps n
                   normalized:bool=True, # require each weight vector to sum to one
-                 )->Tensor:
+                 )->Tensor: # `a`, unchanged
     "Check that `a` holds non-negative (and, if `normalized`, summing-to-one) weights."
     a = check_tensor(a, name, dtype="float")
     if n is not None and a.shape[-1] != n:
@@ -203,7 +216,7 @@ def check_weights(a, # weights, shape [n] (or batched [..., n])
     if normalized:
         s = a.sum(-1)
         err = (s - 1).abs().max().item()
-        if err > _tol(a.dtype, atol):
+        if err > _tol(a.dtype, atol, a.shape[-1]):
             raise ValueError(f"`{name}` must sum to 1 (probability weights); sums to {s.flatten()[0].item():.6g} "
                              f"(max deviation {err:.3g}). Normalise it: {name} / {name}.sum()")
     return a
@@ -212,10 +225,10 @@ def check_weights(a, # weights, shape [n] (or batched [..., n])
 def check_on_sphere(x, # points, shape [..., d]
                     name:str, # argument name used in error messages
                     atol:float|None=None, # tolerance on | ||x|| - 1 |; default 1e-6 (f64) / 1e-4 (f32)
-                   )->Tensor:
+                   )->Tensor: # `x`, unchanged
     "Check that every row of `x` has unit Euclidean norm."
     x = check_tensor(x, name, dtype="float")
-    tol = atol if atol is not None else (1e-6 if x.dtype == torch.float64 else 1e-4)
+    tol = check_scalar(atol, "atol", low=0) if atol is not None else (1e-6 if x.dtype == torch.float64 else 1e-4)
     dev = (x.norm(dim=-1) - 1).abs()
     if bool((dev > tol).any()):
         raise ValueError(f"`{name}` must lie on the unit sphere (|‖x‖-1| <= {tol:g}); {int((dev > tol).sum())} "
@@ -227,13 +240,78 @@ def bad_arg(name:str, # the argument's name
             expected:str, # what was expected, e.g. 'a positive scale'
             got=None, # the offending value (described briefly), if useful
             exc:type=ValueError, # exception type: ValueError for bad values, TypeError for bad kinds
-           ):
+           )->None: # never returns: raises `exc`
     "Raise `exc` with the message '`name` must be <expected>; got <got>'."
     msg = f"`{name}` must be {expected}"
     if got is not None: msg += f"; got {got if isinstance(got, str) else _got(got)}"
     raise exc(msg)
 
+# %% ../nbs/00_core.ipynb #f69c460c
+def check_bool(value, # the value to check
+               name:str, # argument name used in the error message
+              )->bool: # `value` as a bool
+    "`value` as a `bool`; anything else (including the strings 'yes'/'no' and the integers 0/1) is a `TypeError`."
+    if isinstance(value, (bool, np.bool_)): return bool(value)
+    if isinstance(value, Tensor) and value.dtype == torch.bool and value.numel() == 1: return bool(value.item())
+    raise TypeError(f"`{name}` must be True or False; got {_got(value)}")
+
+def check_generator(generator, # a `torch.Generator` or None
+                    name:str="generator", # argument name used in the error message
+                    device:str|torch.device|Tensor|None=None, # if given, the generator must be on this device type (a tensor: its device)
+                   )->torch.Generator|None: # `generator`, unchanged
+    "`generator` if it is `None` or a `torch.Generator` (on `device`'s type when given); else a clear error."
+    if generator is None: return None
+    if not isinstance(generator, torch.Generator):
+        hint = " (build one with symlearn.core.make_generator(seed))" if isinstance(generator, (Integral, np.integer)) else ""
+        raise TypeError(f"`{name}` must be a torch.Generator or None{hint}; got {_got(generator)}")
+    if device is not None:
+        want = device.device if isinstance(device, Tensor) else torch.device(device)
+        if generator.device.type != want.type:
+            raise ValueError(f"`{name}` must be a generator on {want.type} (the device of the data); got one on {generator.device}")
+    return generator
+
+# %% ../nbs/00_core.ipynb #3590fd67
+def check_magnitude(x:Tensor, # a floating tensor (already checked to be finite)
+                    name:str, # argument name used in the error message
+                    power:float=2.0, # the largest power the computation raises entries to
+                    factor:float=1.0, # how much the computation may amplify an entry before the power (e.g. 2 for differences)
+                   )->Tensor: # `x`, unchanged
+    "`x` unless $(\\text{factor}\\cdot\\max|x|)^{\\text{power}}$ would overflow its dtype; then a `ValueError` asking to rescale."
+    if not x.is_floating_point() or x.numel() == 0: return x
+    big = torch.finfo(x.dtype).max ** (1 / power) / factor
+    mx = x.detach().abs().max().item()
+    if mx > big:
+        raise ValueError(f"`{name}` must have entries of magnitude <= {big:.3g} for {x.dtype} (they are raised to the power "
+                         f"{power:g}, which would overflow); got max |value| {mx:.3g}. Rescale the data or use float64")
+    return x
+
+def check_finite_result(out:Tensor, # a computed result
+                        names:str, # the arguments responsible, e.g. '`X`, `Y`'
+                       )->Tensor: # `out`, unchanged
+    "`out` if it is finite; else a `ValueError` blaming `names` (overflow or underflow in the computation)."
+    if (out.is_floating_point() or out.is_complex()) and not bool(torch.isfinite(out.detach()).all()):
+        raise ValueError(f"the result is not finite for these values of {names}: the computation overflowed in {out.dtype}. "
+                         f"Rescale {names} or use float64")
+    return out
+
 # %% ../nbs/00_core.ipynb #8952ea38
-def in_test()->bool:
+def in_test()->bool: # True under nbdev-test or pytest
     "True when running under `nbdev-test` or pytest."
     return bool(os.environ.get("IN_TEST")) or "PYTEST_CURRENT_TEST" in os.environ
+
+# %% ../nbs/00_core.ipynb #c2201771
+def tolerance(dtype:torch.dtype|Tensor, # a floating dtype, or a tensor whose dtype is used
+              scale:float=1.0, # magnitude of the terms involved (e.g. `x.abs().max()`)
+              n_terms:int=1, # number of rounded operations accumulated into one result (e.g. a reduction's length)
+              factor:float=8.0, # safety factor c
+             )->float: # c · eps(dtype) · scale · max(1, n_terms)
+    "Round-off tolerance for a computation of `n_terms` operations on values of size `scale` in `dtype`."
+    if isinstance(dtype, Tensor): dtype = dtype.dtype
+    if not isinstance(dtype, torch.dtype) or not (dtype.is_floating_point or dtype.is_complex):
+        raise TypeError(f"`dtype` must be a floating or complex torch.dtype (or a tensor of one); got {_got(dtype)}")
+    real = {torch.complex64: torch.float32, torch.complex128: torch.float64}.get(dtype, dtype)
+    scale = float(check_scalar(scale, "scale", low=0))
+    n_terms = check_int(n_terms, "n_terms", min=0)
+    factor = float(check_scalar(factor, "factor", low=0))
+    if factor == 0: bad_arg("factor", "> 0", factor)
+    return factor * torch.finfo(real).eps * scale * max(1, n_terms)

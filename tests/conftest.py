@@ -34,3 +34,11 @@ def one_thread():
     n = torch.get_num_threads(); torch.set_num_threads(1)
     yield
     torch.set_num_threads(n)
+
+# Hypothesis: one deterministic profile for CI (same examples on every run and machine; failures print a reproduction blob).
+# `HYPOTHESIS_PROFILE=dev` gives random exploration locally.
+from hypothesis import settings, HealthCheck
+settings.register_profile("ci", derandomize=True, deadline=None, max_examples=200, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile("dev", deadline=None, max_examples=200, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

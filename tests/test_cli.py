@@ -34,7 +34,8 @@ def test_repro_writes_json_and_png(tmp_path, capsys):
     assert res["quick"] and res["seeds"] == 1 and set(res["plots"]) == {"w2_curves.png", "particles.png"}
     for m in res["summary"]["methods"].values():
         assert m["final_w2"]["mean"] < m["initial_w2"]["mean"]
-    # a rerun resumes: every unit is already in units.jsonl, so nothing is recomputed or appended
-    units = (tmp_path / "sw-flow/units.jsonl").read_text()
+    # a rerun resumes: every unit is already in the configuration's units.jsonl, so nothing is recomputed or appended
+    units_file = tmp_path / "sw-flow" / res["config_hash"] / "units.jsonl"
+    units = units_file.read_text()
     assert main(["repro", "sw-flow", "--quick", "--seeds", "1", "--out", str(tmp_path)]) == 0
-    assert (tmp_path / "sw-flow/units.jsonl").read_text() == units
+    assert units_file.read_text() == units

@@ -79,9 +79,10 @@ def test_quick_repro_runs_and_resumes(tmp_path, monkeypatch):
     r = repro_selective_copy(tmp_path, quick=True, seeds=2)
     per = r["per_L"]["16"]
     assert set(per) == {"mamba", "momentum-gm"} and all(len(v["values"]) == 2 for v in per.values())
-    assert (tmp_path / "selective_copy.png").stat().st_size > 0
+    assert next(tmp_path.glob("mma-selective-copy/*/selective_copy.png")).stat().st_size > 0
     json.dumps(r)
-    n = len((tmp_path / "runs_quick.jsonl").read_text().splitlines())
+    units = next(tmp_path.glob("mma-selective-copy/*/units.jsonl"))
+    n = len(units.read_text().splitlines())
     r2 = repro_selective_copy(tmp_path, quick=True, seeds=2)        # resumes: nothing retrained
-    assert len((tmp_path / "runs_quick.jsonl").read_text().splitlines()) == n == 4
+    assert len(units.read_text().splitlines()) == n == 4
     assert r2["per_L"] == r["per_L"]

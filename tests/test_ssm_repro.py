@@ -150,14 +150,15 @@ def test_basicmotions_quick_reproduction(tmp_path):
     "The CI run of `symlearn repro mma-basicmotions --quick --seeds 3`: every core arm, three seeds, learns the task."
     import json
     from symlearn.experiments import run_reproduction
-    res = json.loads(run_reproduction("mma-basicmotions", out=tmp_path, quick=True, seeds=3).read_text())["summary"]
+    p = run_reproduction("mma-basicmotions", out=tmp_path, quick=True, seeds=3)
+    res = json.loads(p.read_text())["summary"]
     per = res["per_arm"]
     assert set(per) == {"mamba", "momentum", "momentum-gm", "complex", "transformer"}
     assert res["sizes"] == {"fit": 32, "val": 8, "test": 40}
     for a, d in per.items():
         assert d["seeds"] == [0, 1, 2] and len(d["test_acc"]["values"]) == 3
         assert d["test_acc"]["mean"] > 0.5, (a, d["test_acc"])        # chance is 0.25
-    assert (tmp_path / "mma-basicmotions" / "basicmotions.png").exists()
+    assert (p.parent / "basicmotions.png").exists()
 
 
 def test_long_config_by_device():

@@ -5,11 +5,21 @@ import torch
 from torch import nn
 from hypothesis import given, settings, strategies as st
 
+from symlearn.core import tolerance
+from symlearn.equivariance import check_equivariance
 from symlearn.weightspace.groups import (WeightSpace, NetSpec, MonomialElement, Sine, sample_monomial, identity, forward,
                                          is_function_preserving, canonicalize, canonicalize_scale, canonicalize_sign,
-                                         weight_matching)
+                                         weight_matching, preservation_tolerance)
 
 F64 = torch.float64
+
+def fwd_tol(ws, y, k=1.0):
+    "Round-off bound for two evaluations of the networks `ws` with outputs `y` (k: extra amplification, e.g. SIREN ω0)."
+    return k * preservation_tolerance(ws.spec, ws.dtype) * (1 + y.abs().max().item())
+
+def w_tol(ws, k=1.0, n=4):
+    "Round-off bound for `n` rounded operations on the weights of `ws`, magnified by `k` (e.g. the product of group scales)."
+    return tolerance(ws.dtype, scale=k * ws.flatten().abs().max().item(), n_terms=n)
 
 
 
@@ -57,24 +67,36 @@ def test_function_preservation_trained(trained, arch, act):
     net = trained[(arch, act)]
     ws = WeightSpace.from_module(net)
     gen = torch.Generator().manual_seed(1)
-    worst, best_wrong = 0.0, math.inf
-    for k in range(20):
-        sr = (1e-3, 1e3) if RIGHT[act] == "pos" else None
-        g = sample_monomial(ws, RIGHT[act], sr, generator=gen)
-        r = is_function_preserving(net, g)
-        assert r, (k, r.max_dev)
-        worst = max(worst, r.max_dev)
-        # the transformed module itself (not only the functional forward) computes the same function
-        x = torch.randn(5, *((1, 8, 8) if arch == "cnn" else (ws.spec.widths[0],)), generator=gen, dtype=F64)
-        f0 = net(x); f1 = g.act(ws).to_module()(x)
-        assert ((f1 - f0).abs() / (1 + f0.abs())).max() <= 1e-10
-        # negative control: the other subgroup must change the function
-        sw = (1e-3, 1e3) if WRONG[act] == "pos" else None
-        bad = sample_monomial(ws, WRONG[act], sw, generator=gen)
-        rb = is_function_preserving(net, bad)
-        best_wrong = min(best_wrong, rb.max_dev)
-    assert worst <= 1e-10
-    assert best_wrong > 1e-3
+    sr = (1e-3, 1e3) if RIGHT[act] == "pos" else None
+    sw = (1e-3, 1e3) if WRONG[act] == "pos" else None
+    x = torch.randn(16, *((1, 8, 8) if arch == "cnn" else (ws.spec.widths[0],)), generator=gen, dtype=F64)
+    # the transformed module itself (not only the functional forward) computes the same function: invariance of θ -> f(x; θ)
+    f = lambda w: w.to_module()(x)
+    # scales up to 1e3 magnify round-off of the pre-activations by up to their ratio
+    rt = fwd_tol(ws, net(x), k=1e6 if sr else (10.0 if act == "sin" else 1.0))
+    ok = check_equivariance(f, ws, lambda gg: sample_monomial(ws, RIGHT[act], sr, generator=gg), lambda g, a: (g.act(a[0]),),
+                            n_samples=20, generator=gen, rtol=rt)
+    assert ok, ok
+    # negative control: the other subgroup must change the function
+    bad = check_equivariance(f, ws, lambda gg: sample_monomial(ws, WRONG[act], sw, generator=gg),
+                             lambda g, a: (g.act(a[0], allow_nonsymmetric=True),), n_samples=5, generator=gen, rtol=1e-3, expect=False)
+    assert bad and min(bad.errors) > 1e-3, bad
+    for k in range(5):
+        assert is_function_preserving(net, sample_monomial(ws, RIGHT[act], sr, generator=gen), x, atol=rt)
+        assert not is_function_preserving(net, sample_monomial(ws, WRONG[act], sw, generator=gen))
+
+
+def test_float32_permutation_preserved_by_default(trained):
+    "The default tolerance follows the dtype: a float32 CNN and a permutation pass, a non-symmetry still fails."
+    import copy
+    net = copy.deepcopy(trained[("cnn", "relu")]).float(); ws = WeightSpace.from_module(net)
+    gen = torch.Generator().manual_seed(0)
+    for _ in range(10):
+        r = is_function_preserving(net, sample_monomial(ws, "perm", generator=gen))
+        assert r and r.max_dev > 0, r                          # float32 round-off is visible, and tolerated
+        assert not is_function_preserving(net, sample_monomial(ws, "sign", generator=gen))
+    assert not is_function_preserving(copy.deepcopy(trained[("cnn", "tanh")]).float(), sample_monomial(ws, "pos", (2.0, 10.0), generator=gen))
+    assert preservation_tolerance(ws.spec, torch.float32) > preservation_tolerance(ws.spec, F64)
 
 
 @pytest.mark.parametrize("arch,act", CASES)
@@ -105,12 +127,12 @@ def test_round_trip(trained, arch, act):
     ws = WeightSpace.from_module(net)
     back = ws.to_module()
     assert type(back) is nn.Sequential and pvec(back).dtype == F64
-    if act == "sin":  # omega_0 folded and unfolded: one rounding
-        assert torch.allclose(pvec(back), pvec(net), rtol=1e-15, atol=0)
+    if act == "sin":  # omega_0 folded and unfolded: two roundings
+        assert (pvec(back) - pvec(net)).abs().max() <= tolerance(F64, scale=pvec(net).abs().max().item(), n_terms=2)
     else:
         assert torch.equal(pvec(back), pvec(net))
         assert torch.equal(ws.flatten()[0], pvec(net))
-    assert WeightSpace.from_module(back).max_diff(ws) <= 1e-14 * max(1.0, ws.flatten().abs().max().item())
+    assert WeightSpace.from_module(back).max_diff(ws) <= w_tol(ws, n=2)
     assert WeightSpace.unflatten(ws.flatten(), ws.spec).max_diff(ws) == 0
 
 
@@ -123,10 +145,11 @@ def test_batched_forward_equals_per_network(arch, act):
     shape = (1, 8, 8) if arch == "cnn" else (ws.spec.widths[0],)
     x = torch.randn(7, *shape, dtype=F64)
     out = forward(ws, x)
-    for b, n in enumerate(nets): assert torch.allclose(out[b], n(x), rtol=0, atol=1e-12)
+    k = 10.0 if arch == "siren" else 1.0                                     # ω0 = 10 folded into the pre-activations
+    for b, n in enumerate(nets): assert (out[b] - n(x)).abs().max() <= fwd_tol(ws, out, k)
     xb = torch.randn(5, 7, *shape, dtype=F64)   # per-network inputs
     out = forward(ws, xb)
-    for b, n in enumerate(nets): assert torch.allclose(out[b], n(xb[b]), rtol=0, atol=1e-12)
+    for b, n in enumerate(nets): assert (out[b] - n(xb[b])).abs().max() <= fwd_tol(ws, out, k)
     assert [torch.equal(pvec(m), pvec(n)) for m, n in zip(ws.to_modules(), nets)] == [True] * 5
 
 
@@ -153,22 +176,24 @@ def test_group_axioms(widths, B, seed, kind):
     gen = torch.Generator().manual_seed(seed + 1)
     sr = (1e-2, 1e2) if kind in ("pos", "any") else None
     g, h = sample_monomial(ws, kind, sr, generator=gen), sample_monomial(ws, kind, sr, generator=gen)
-    assert g.compose(h).act(ws).max_diff(g.act(h.act(ws))) <= 1e-12 * 1e4
-    assert g.inverse().act(g.act(ws)).max_diff(ws) <= 1e-12
+    assert g.compose(h).act(ws).max_diff(g.act(h.act(ws))) <= w_tol(ws, k=1e8)        # scales ≤ 1e2 each: entries ≤ 1e8 |θ|
+    assert g.inverse().act(g.act(ws)).max_diff(ws) <= w_tol(ws, k=1e4)
     assert identity(ws).act(ws).max_diff(ws) == 0
     e = g.compose(g.inverse())
     for p, d in zip(e.perms, e.scales):
         assert torch.equal(p, torch.arange(p.shape[1]).expand_as(p))
-        assert torch.allclose(d, torch.ones_like(d), rtol=0, atol=1e-13)
+        assert (d - 1).abs().max() <= tolerance(d, n_terms=2)
     for d in g.scales:   # sampled elements lie in the requested subgroup
         if kind == "perm": assert bool((d == 1).all())
         if kind == "sign": assert bool((d.abs() == 1).all())
-        if kind == "pos": assert bool((d > 0).all()) and bool((d >= 1e-2 * (1 - 1e-12)).all()) and bool((d <= 1e2 * (1 + 1e-12)).all())
+        if kind == "pos":
+            t = tolerance(d, n_terms=4)     # exp(log lo + u (log hi - log lo)): a few roundings
+            assert bool((d > 0).all()) and bool((d >= 1e-2 * (1 - t)).all()) and bool((d <= 1e2 * (1 + t)).all())
     # associativity
     k = sample_monomial(ws, kind, sr, generator=gen)
     a1, a2 = g.compose(h).compose(k), g.compose(h.compose(k))
     for p1, p2, d1, d2 in zip(a1.perms, a2.perms, a1.scales, a2.scales):
-        assert torch.equal(p1, p2) and torch.allclose(d1, d2, rtol=1e-13, atol=0)
+        assert torch.equal(p1, p2) and ((d1 - d2).abs() <= tolerance(d1, n_terms=4) * d2.abs()).all()
 
 
 @settings(max_examples=15, deadline=None)
@@ -180,7 +205,7 @@ def test_action_matches_dense_matrix_reference(widths, seed):
     W = [w if M[i+1] is None else M[i+1] @ w for i, w in enumerate(ws.weights)]
     W = [w if M[i] is None else w @ torch.linalg.inv(M[i]) for i, w in enumerate(W)]
     Bv = [b if M[i+1] is None else (M[i+1] @ b[..., None])[..., 0] for i, b in enumerate(ws.biases)]
-    assert g.act(ws).max_diff(WeightSpace(W, Bv, spec=ws.spec)) <= 1e-12
+    assert g.act(ws).max_diff(WeightSpace(W, Bv, spec=ws.spec)) <= w_tol(ws, k=1e2, n=max(widths))   # inv() sums n terms
 
 
 def test_act_features_channels():
@@ -202,13 +227,13 @@ def test_canonical_forms_invariant(trained):
     for arch, act in CASES:
         ws = WeightSpace.from_module(trained[(arch, act)])
         c, gc = canonicalize(ws)
-        assert gc.act(ws).max_diff(c) <= 1e-12
+        assert gc.act(ws).max_diff(c) <= w_tol(c)
         assert is_function_preserving(ws, gc)
         kind = RIGHT[act]
         g = sample_monomial(ws, kind, (1e-3, 1e3) if kind == "pos" else None, generator=gen)
         c2, _ = canonicalize(g.act(ws))
         gperm = MonomialElement(g.perms, [torch.ones_like(d) for d in g.scales], "perm")
-        assert c2.max_diff(gperm.act(c)) <= 1e-9 * max(1, c.flatten().abs().max().item())
+        assert c2.max_diff(gperm.act(c)) <= w_tol(c, k=1e3, n=max(ws.spec.widths) * 9)   # g's scales (≤ 1e3) enter the norms
 
 
 def test_canonicalize_dead_neuron_and_zero_bias():
@@ -240,7 +265,7 @@ def test_weight_matching_monomial_after_canonicalisation(trained):
         g = sample_monomial(ws, kind, (1e-2, 1e2) if kind == "pos" else None, generator=torch.Generator().manual_seed(1))
         ca, _ = canonicalize(ws); cb, _ = canonicalize(g.act(ws))
         h = weight_matching(ca, cb)
-        assert h.act(cb).max_diff(ca) <= 1e-10
+        assert h.act(cb).max_diff(ca) <= w_tol(ca, k=1e2, n=max(ws.spec.widths) * 9)
 
 
 def test_weight_matching_matches_scipy_bruteforce():
@@ -310,7 +335,7 @@ def test_function_preservation_property(widths, act, seed):
     kind = symmetry_group(act)
     g = sample_monomial(ws, kind, (1e-3, 1e3) if kind == "pos" else None, generator=gen)
     x = torch.randn(32, widths[0], generator=gen, dtype=F64)
-    assert is_function_preserving(ws, g, x)
+    assert is_function_preserving(ws, g, x, atol=1e6 * preservation_tolerance(ws.spec, ws.dtype) if kind == "pos" else None)  # scales up to 1e3
     # and the transformed space is refused for the other activation's group unless allowed
     other = "sign" if kind == "pos" else "pos"
     h = sample_monomial(ws, other, (2.0, 10.0) if other == "pos" else None, generator=gen)
@@ -329,7 +354,7 @@ def test_batched_conv_forward_property(B, c1, c2, stride, pad, k, seed):
     ws = WeightSpace.from_modules(nets)
     x = torch.randn(4, 2, 7, 6, dtype=F64)
     out = forward(ws, x)
-    for b, n in enumerate(nets): assert torch.allclose(out[b], n(x), atol=1e-12, rtol=0)
+    for b, n in enumerate(nets): assert (out[b] - n(x)).abs().max() <= fwd_tol(ws, out)
 
 
 def test_act_features_bad_shapes():
@@ -345,6 +370,6 @@ def test_act_features_bad_shapes():
 def test_from_state_dicts(trained, arch, act):
     net = trained[(arch, act)]; ws = WeightSpace.from_module(net)
     got = WeightSpace.from_state_dicts([net.state_dict(), net.state_dict()], ws.spec)
-    assert got.batch_size == 2 and got.max_diff(WeightSpace.cat([ws, ws])) <= 1e-14 * max(1, ws.flatten().abs().max().item())
+    assert got.batch_size == 2 and got.max_diff(WeightSpace.cat([ws, ws])) <= w_tol(ws, n=2)
     with pytest.raises(ValueError, match=r"`state_dicts\[0\]`"):
         WeightSpace.from_state_dicts([dict(list(net.state_dict().items())[:-1])], ws.spec)

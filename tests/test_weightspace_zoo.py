@@ -1,11 +1,12 @@
 "Model zoos: batched trainers against one-network references, resumable storage, corrupt files, CLI."
 import json
 import pytest
+from symlearn.core import tolerance
 import torch
 from torch import nn
 
 from symlearn.weightspace.groups import WeightSpace, Sine
-from symlearn.weightspace.zoo import (CNNZooRanges, cnn_spec, draw_cnn, net_seed, batch_schedule, train_batched,
+from symlearn.weightspace.zoo import (CNNZooRanges, cnn_spec, draw_cnn, net_seed, net_generator, batch_schedule, train_batched,
                                       train_one_reference, cnn_zoo_shard, fit_sirens, siren_init, siren_spec, pixel_grid,
                                       render, psnr, make_cnn_zoo, make_inr_zoo, load_zoo, zoo_command, data_available, zoo_data,
                                       accuracy)
@@ -20,16 +21,21 @@ def toy():
             "test_x": torch.rand(40, 1, 8, 8, generator=g), "test_y": torch.randint(0, 10, (40,), generator=g)}
 
 
+def train_tol(ws, n_terms):
+    "Round-off bound for two ways of training the same networks: n_terms roundings on weights of size max|θ|, amplified ×1e3 by the optimiser's feedback."
+    return 1e3 * tolerance(ws.dtype, scale=ws.flatten().abs().max().item(), n_terms=n_terms)
+
+
 @pytest.mark.parametrize("act", ["relu", "tanh"])
 def test_batched_cnn_trainer_equals_alone(act, toy):
     "Each network trained alone (nn.Module + torch.optim.SGD, same seed) equals the batched zoo trainer (float64)."
     spec = cnn_spec(act)
     X = toy["train_x"].double(); y = toy["train_y"]
     r = CNNZooRanges(steps=(5, 25), label_noise=(0.1, 0.5), data_frac=(0.3, 0.9))
-    draws = [draw_cnn(spec, net_seed(3, k), r, y, 10, F64) for k in range(6)]
+    draws = [draw_cnn(spec, r, y, 10, F64, generator=net_generator(3, k)) for k in range(6)]
     ws0 = WeightSpace([torch.stack([d.weights[i] for d in draws]) for i in range(3)],
                       [torch.stack([d.biases[i] for d in draws]) for i in range(3)], spec=spec)
-    sched = batch_schedule(3, 25, X.shape[0], 16)
+    sched = batch_schedule(25, X.shape[0], 16, generator=torch.Generator().manual_seed(3))
     hp = lambda k, dt=F64: torch.tensor([d.hparams[k] for d in draws], dtype=dt)
     assert len(set(hp("steps", torch.int64).tolist())) > 1          # budgets differ: masking is exercised
     wsT = train_batched(ws0, X, torch.stack([d.labels for d in draws]), torch.stack([d.keep for d in draws]),
@@ -37,7 +43,7 @@ def test_batched_cnn_trainer_equals_alone(act, toy):
     alone = [train_one_reference(ws0.to_module(k), X, d.labels, d.keep, d.hparams["lr"], d.hparams["steps"], sched)
              for k, d in enumerate(draws)]
     diff = wsT.max_diff(WeightSpace.from_modules(alone))
-    assert diff <= 1e-6, diff
+    assert diff <= train_tol(wsT, 25 * 16 * 72), diff                 # ≤ 25 steps × 16 samples × 72-term conv sums
     assert wsT.max_diff(ws0) > 1e-3                                  # it did train
     # accuracy agrees with the modules' own forward pass
     acc = accuracy(wsT, toy["test_x"].double(), toy["test_y"])
@@ -50,18 +56,18 @@ def test_network_independent_of_shard(toy):
     a = cnn_zoo_shard([0, 1, 2, 3], toy, ranges=r, dtype=F64)
     b = cnn_zoo_shard([2], toy, ranges=r, dtype=F64)
     for key in a:
-        if key.startswith(("weights", "biases")): assert torch.allclose(a[key][2], b[key][0], atol=1e-12, rtol=0)
+        if key.startswith(("weights", "biases")): assert (a[key][2] - b[key][0]).abs().max() <= tolerance(F64, scale=a[key].abs().max().item(), n_terms=15 * 32 * 72)
     assert a["hparams.lr"][2] == b["hparams.lr"][0]
 
 
 def test_hparams_spread_and_ranges(toy):
     r = CNNZooRanges()
     y = toy["train_y"]
-    hps = [draw_cnn(cnn_spec(), net_seed(0, k), r, y, 10).hparams for k in range(200)]
+    hps = [draw_cnn(cnn_spec(), r, y, 10, generator=net_generator(0, k)).hparams for k in range(200)]
     lr = torch.tensor([h["lr"] for h in hps]); st = torch.tensor([h["steps"] for h in hps])
     assert lr.min() >= 0.02 and lr.max() <= 1.0 and lr.max() / lr.min() > 10
     assert st.min() >= 50 and st.max() <= 800 and st.double().std() > 100
-    d = draw_cnn(cnn_spec(), net_seed(0, 0), CNNZooRanges(label_noise=(0.5, 0.5), data_frac=(0.5, 0.5)), y, 10)
+    d = draw_cnn(cnn_spec(), CNNZooRanges(label_noise=(0.5, 0.5), data_frac=(0.5, 0.5)), y, 10, generator=net_generator(0, 0))
     assert 0.3 < d.keep.double().mean() < 0.7 and 0.2 < (d.labels != y).double().mean() < 0.7
 
 
@@ -72,7 +78,7 @@ def test_fit_sirens_equals_alone():
         spec = siren_spec((8, 8))
         alone = []
         for k in range(3):
-            w0, b0 = siren_init(spec, net_seed(4, k) if init == "random" else net_seed(4, -1), F64)
+            w0, b0 = siren_init(spec, F64, generator=net_generator(4, k if init == "random" else -1))
             net = nn.Sequential(nn.Linear(2, 8), Sine(10.), nn.Linear(8, 8), Sine(1.), nn.Linear(8, 1)).double()
             with torch.no_grad():
                 for m, w, b in zip([net[0], net[2], net[4]], w0, b0): m.weight.copy_(w); m.bias.copy_(b)
@@ -80,10 +86,10 @@ def test_fit_sirens_equals_alone():
             for _ in range(25):
                 opt.zero_grad(); (net(x)[:, 0] - imgs[k].flatten()).pow(2).mean().backward(); opt.step()
             alone.append(net)
-        assert ws.max_diff(WeightSpace.from_modules(alone)) <= 1e-6
+        assert ws.max_diff(WeightSpace.from_modules(alone)) <= train_tol(ws, 25 * 35 * 8)
         rec = torch.stack([m(pixel_grid(5, 7, F64))[:, 0].reshape(5, 7) for m in alone]).detach()
-        assert torch.allclose(render(ws, (5, 7)), rec, atol=1e-10)
-        assert torch.allclose(p, psnr(rec, imgs), atol=1e-8)
+        assert (render(ws, (5, 7)) - rec).abs().max() <= 10 * tolerance(F64, scale=1 + rec.abs().max().item(), n_terms=2 + 8 + 8 + 3)   # ω0 = 10
+        assert torch.allclose(p, psnr(rec, imgs), rtol=tolerance(F64, n_terms=10**6), atol=0)   # log10 of a ratio of O(eps) perturbed MSEs
     # shared init: identical starting points; random: different
     w_sh, _ = fit_sirens(imgs, steps=0, init="shared", dtype=F64)
     w_rd, _ = fit_sirens(imgs, steps=0, init="random", dtype=F64)

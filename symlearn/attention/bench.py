@@ -10,24 +10,27 @@ import torch
 from ..experiments import benchmark, time_fn
 from .flow import attention_flow
 from .regimes import constructed_heads, qk_from_A
+from ..core import make_generator
 
 # %% auto #0
 __all__ = ['bench_flow']
 
 # %% ../../nbs/attention/98_bench.ipynb #d25adf8e
 @benchmark("token-dynamics-flow")
-def bench_flow(quick:bool=False)->dict:
+def bench_flow(quick:bool=False, # smaller sizes
+               device:str|torch.device="cpu", # where the flows are integrated
+              )->dict: # {'rows', 'ratios'}
     "Batched attention-flow integration vs per-instance loops (built-in RK4 and torchdiffeq)."
-    rows, Bs = [], ([16] if quick else [16, 64, 256])
-    t = torch.linspace(0, 1 if quick else 4, 5, dtype=torch.float64)
+    rows, Bs, device = [], ([16] if quick else [16, 64, 256]), torch.device(device)
+    t = torch.linspace(0, 1 if quick else 4, 5, dtype=torch.float64, device=device)
     for B in Bs:
-        A, V = constructed_heads(-1, 1, 4, B, seed=0)
-        Q, K = qk_from_A(A[:, None]); V = V[:, None]
-        X0 = torch.randn(B, 8, 4, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+        A, V = constructed_heads(-1, 1, 4, B, generator=make_generator(0))
+        Q, K = qk_from_A(A[:, None].to(device)); V = V[:, None].to(device)
+        X0 = torch.randn(B, 8, 4, generator=torch.Generator().manual_seed(1), dtype=torch.float64).to(device)
         kw = dict(method="rk4", step_size=0.05)
         tb = time_fn(lambda: attention_flow(X0, Q, K, V, t, backend="builtin", **kw), repeats=3, warmup=1)
         tl = time_fn(lambda: [attention_flow(X0[b], Q[b], K[b], V[b], t, backend="builtin", **kw) for b in range(B)], repeats=1, warmup=0)
-        row = {"B": B, "batched_traj_per_s": B / tb, "loop_traj_per_s": B / tl}
+        row = {"device": device.type, "B": B, "batched_traj_per_s": B / tb, "loop_traj_per_s": B / tl}
         try:
             import torchdiffeq  # noqa: F401
             td = time_fn(lambda: [attention_flow(X0[b], Q[b], K[b], V[b], t, backend="torchdiffeq", **kw) for b in range(B)], repeats=1, warmup=0)

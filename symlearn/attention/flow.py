@@ -10,7 +10,8 @@ import math
 from dataclasses import dataclass
 import torch
 from torch import Tensor
-from ..core import check_tensor, check_same, check_choice, check_scalar, check_int, bad_arg
+from ..core import (check_tensor, check_same, check_choice, check_scalar, check_int, bad_arg, check_bool, default_float,
+                           check_device, check_finite_result)
 
 # %% auto #0
 __all__ = ['rope_frequencies', 'rope_rotate', 'rope_matrix', 'rope_key_query', 'adjacent_to_half', 'RotaryPE', 'sinusoidal_pe',
@@ -20,9 +21,11 @@ __all__ = ['rope_frequencies', 'rope_rotate', 'rope_matrix', 'rope_key_query', '
 # %% ../../nbs/attention/00_flow.ipynb #854fb725
 def rope_frequencies(d_k:int, # head dimension (even)
                      base:float=1e4, # RoPE base b
-                     dtype=torch.float64, device=None)->Tensor: # angular frequencies theta_k, shape [d_k/2]
+                     dtype:torch.dtype=torch.float64, # float dtype of the result
+                     device:str|torch.device|None=None, # device of the result
+                    )->Tensor: # angular frequencies theta_k, shape [d_k/2]
     "RoPE frequencies $\\theta_k=b^{-2k/d_k}$."
-    d_k = check_int(d_k, "d_k", min=2)
+    d_k, dtype, device = check_int(d_k, "d_k", min=2), default_float(dtype), check_device(device)
     if d_k % 2: bad_arg("d_k", "even for rotary PE", d_k)
     check_scalar(base, "base", low=1.0, low_inclusive=False)
     return torch.tensor(float(base), dtype=dtype, device=device) ** (-torch.arange(0, d_k, 2, dtype=dtype, device=device) / d_k)
@@ -39,7 +42,14 @@ def rope_rotate(x:Tensor, # vectors, shape [..., n, d_k]
                 layout:str="adjacent", # 'adjacent' pairs (2k, 2k+1) or 'half' split (k, k+d_k/2)
                )->Tensor: # rotated vectors R_{pos_i} x_i, same shape as x
     "Rotate each row of `x` by the RoPE rotation of its position."
+    x = check_tensor(x, "x", ndim=range(1, 10), dtype="float")
+    pos = check_tensor(pos, "pos", dtype=None, convert=True)
+    if pos.is_complex() or pos.dtype == torch.bool: bad_arg("pos", "real positions", f"dtype {pos.dtype}")
     d_k = x.shape[-1]
+    if d_k % 2: bad_arg("x", "vectors of even dimension d_k (pairs of coordinates are rotated)", f"shape {tuple(x.shape)}")
+    try: ok = torch.broadcast_shapes(pos.shape, x.shape[:-1]) == x.shape[:-1]
+    except RuntimeError: ok = False
+    if not ok: bad_arg("pos", f"positions broadcastable to {tuple(x.shape[:-1])}", f"shape {tuple(pos.shape)}")
     th = rope_frequencies(d_k, base, dtype=x.dtype, device=x.device)
     ang = pos.to(x.dtype)[..., None] * th            # [..., n, d_k/2]
     c, s = torch.cos(ang), torch.sin(ang)
@@ -53,25 +63,38 @@ def rope_rotate(x:Tensor, # vectors, shape [..., n, d_k]
 # %% ../../nbs/attention/00_flow.ipynb #3edc7562
 def rope_matrix(p:float, # position (or offset m)
                 d_k:int, # head dimension
-                base:float=1e4, layout:str="adjacent", dtype=torch.float64, device=None)->Tensor: # R_p, shape [d_k, d_k]
+                base:float=1e4, # RoPE base
+                layout:str="adjacent", # 'adjacent' pairs or 'half' split
+                dtype:torch.dtype=torch.float64, # float dtype of the result
+                device:str|torch.device|None=None, # device of the result
+               )->Tensor: # R_p, shape [d_k, d_k]
     "The dense RoPE rotation matrix $R_p$."
-    I = torch.eye(d_k, dtype=dtype, device=device)
+    p, d_k, dtype = check_scalar(p, "p"), check_int(d_k, "d_k", min=2), default_float(dtype)
+    I = torch.eye(d_k, dtype=dtype, device=check_device(device))
     return rope_rotate(I, torch.full((d_k,), float(p), dtype=dtype, device=device), base, layout).T
 
 def rope_key_query(Q:Tensor, # queries, shape [..., d_k, d]
                    K:Tensor, # keys, shape [..., d_k, d]
                    m:Tensor|float, # offsets m = p_key - p_query, scalar or shape [M]
-                   base:float=1e4, layout:str="adjacent")->Tensor: # A(m), shape [..., d, d] or [M, ..., d, d]
+                   base:float=1e4, # RoPE base
+                   layout:str="adjacent", # 'adjacent' pairs or 'half' split
+                  )->Tensor: # A(m), shape [..., d, d] or [M, ..., d, d]
     "The offset-dependent key–query matrix $A(m)=Q^\\top R_m K/\\sqrt{d_k}$."
+    Q = check_tensor(Q, "Q", ndim=range(2, 10), dtype="float")
+    K = check_tensor(K, "K", shape=tuple(Q.shape), dtype="float"); check_same(Q=Q, K=K)
     d_k = Q.shape[-2]
-    ms = torch.as_tensor(m, dtype=Q.dtype, device=Q.device)
+    if isinstance(m, bool) or not isinstance(m, (Tensor, int, float, list, tuple)): bad_arg("m", "a number or a 1-D tensor of offsets", m, TypeError)
+    ms = check_tensor(torch.as_tensor(m, dtype=Q.dtype, device=Q.device), "m", ndim=(0, 1))
     Rs = torch.stack([rope_matrix(float(mm), d_k, base, layout, Q.dtype, Q.device) for mm in ms.reshape(-1)])
     A = torch.einsum("...kd,mkl,...le->m...de", Q, Rs, K) / math.sqrt(d_k)
     return A.reshape(*ms.shape, *A.shape[1:])
 
 # %% ../../nbs/attention/00_flow.ipynb #c298a9ac
-def adjacent_to_half(d_k:int)->Tensor: # row permutation, shape [d_k]
+def adjacent_to_half(d_k:int, # head dimension (even)
+                    )->Tensor: # row permutation, shape [d_k]
     "Row order that turns an adjacent-pair RoPE head into the equivalent half-split head."
+    d_k = check_int(d_k, "d_k", min=2)
+    if d_k % 2: bad_arg("d_k", "even for rotary PE", d_k)
     return torch.cat([torch.arange(0, d_k, 2), torch.arange(1, d_k, 2)])
 
 # %% ../../nbs/attention/00_flow.ipynb #26e93e34
@@ -83,6 +106,7 @@ class RotaryPE:
     positions:Tensor|None=None # token positions, shape [n]; default 0..n-1
     def __post_init__(self):
         check_scalar(self.base, "base", low=1.0, low_inclusive=False); check_choice(self.layout, "layout", ("adjacent", "half"))
+        if self.positions is not None: check_tensor(self.positions, "positions", ndim=1, dtype=None)
     def pos(self, n:int, like:Tensor)->Tensor:
         "Positions for `n` tokens on `like`'s device."
         if self.positions is None: return torch.arange(n, device=like.device, dtype=like.dtype)
@@ -91,9 +115,13 @@ class RotaryPE:
 
 def sinusoidal_pe(n:int, # number of positions
                   d:int, # model dimension
-                  base:float=1e4, dtype=torch.float64, device=None)->Tensor: # shape [n, d]
+                  base:float=1e4, # wavelength base, > 1
+                  dtype:torch.dtype=torch.float64, # float dtype of the table
+                  device:str|torch.device|None=None, # device of the table
+                 )->Tensor: # shape [n, d]
     "The sinusoidal position table of Vaswani et al."
     n, d = check_int(n, "n", min=1), check_int(d, "d", min=1)
+    base, dtype, device = check_scalar(base, "base", low=1.0, low_inclusive=False), default_float(dtype), check_device(device)
     pos = torch.arange(n, dtype=dtype, device=device)[:, None]
     w = base ** (-torch.arange(0, d, 2, dtype=dtype, device=device) / d)
     P = torch.zeros(n, d, dtype=dtype, device=device)
@@ -105,6 +133,9 @@ class AbsolutePE:
     "Absolute positional encoding: rows `table[i]` (scaled) added to the initial tokens."
     table:Tensor|None=None  # shape [n, d]; default: sinusoidal
     scale:float=1.0         # multiplies the table
+    def __post_init__(self):
+        self.scale = check_scalar(self.scale, "scale")
+        if self.table is not None: check_tensor(self.table, "table", ndim=2, dtype="float")
     def initial(self, X0:Tensor)->Tensor:
         "The initial condition with positions added."
         n, d = X0.shape[-2:]
@@ -112,7 +143,8 @@ class AbsolutePE:
             check_tensor(self.table, "table", shape=(n, d)).to(X0)
         return X0 + self.scale * P
 
-def as_pe(pe)->RotaryPE|AbsolutePE|None:
+def as_pe(pe, # None, 'rope', 'sinusoidal'/'absolute', a RotaryPE or an AbsolutePE
+         )->RotaryPE|AbsolutePE|None: # a RotaryPE, an AbsolutePE or None
     "Normalise the `pe` argument: None, 'rope', 'sinusoidal' (or 'absolute'), or a PE object."
     if pe is None or isinstance(pe, (RotaryPE, AbsolutePE)): return pe
     if isinstance(pe, str):
@@ -124,32 +156,43 @@ def as_pe(pe)->RotaryPE|AbsolutePE|None:
 @dataclass
 class Heads:
     "Validated attention parameters, normalised to shape [..., H, d_k, d] / [..., H, d, d]."
-    Q:Tensor; K:Tensor; V:Tensor
+    Q:Tensor # queries [..., H, d_k, d]
+    K:Tensor # keys [..., H, d_k, d]
+    V:Tensor # effective values [..., H, d, d]
     key_bias:Tensor|None=None  # u_h, shape [..., H, d]
     drift:Tensor|None=None     # c, shape [..., d]
 
-def check_heads(X:Tensor, Q:Tensor, K:Tensor, V:Tensor, key_bias=None, drift=None)->Heads:
+def check_heads(X:Tensor|None, # tokens [..., n, d], or None to check the parameters alone
+                Q:Tensor, # queries [d_k, d], [H, d_k, d] or [B, H, d_k, d]
+                K:Tensor, # keys, same shape as Q
+                V:Tensor, # effective values [d, d], [H, d, d] or [B, H, d, d]
+                key_bias=None, # key-only logit term u_h, [..., H, d]
+                drift=None, # constant velocity c, [..., d]
+                x_name:str="X", # the caller's name for `X`, used in messages
+               )->Heads: # parameters with a head axis
     "Check shapes/dtypes/devices of the parameters against tokens `X` [..., n, d]; add a head axis if missing."
-    X = check_tensor(X, "X0", ndim=range(2, 10), dtype="float")
-    d = X.shape[-1]
     Q = check_tensor(Q, "Q", ndim=(2, 3, 4), dtype="float"); K = check_tensor(K, "K", ndim=(2, 3, 4), dtype="float")
     V = check_tensor(V, "V", ndim=(2, 3, 4), dtype="float")
+    if X is None: X, x_name = torch.zeros(*((Q.shape[0],) if Q.ndim == 4 else ()), 1, Q.shape[-1], dtype=Q.dtype, device=Q.device), "Q"
+    X = check_tensor(X, x_name, ndim=range(2, 10), dtype="float")
+    d = X.shape[-1]
     if V.shape[-1] != V.shape[-2]: bad_arg("V", f"square ([..., d, d]) with d={d}", f"shape {tuple(V.shape)}")
     if not (Q.ndim == K.ndim == V.ndim):
-        bad_arg("K", f"the same layout as Q (ndim {Q.ndim}), and V too", f"K ndim {K.ndim}, V ndim {V.ndim}")
+        raise ValueError(f"`Q`, `K` and `V` must have the same layout ([d_k, d] / [H, d_k, d] / [B, H, d_k, d] and the matching V); "
+                         f"got `Q` ndim {Q.ndim}, `K` ndim {K.ndim}, `V` ndim {V.ndim}")
     if Q.ndim == 2: Q, K, V = Q[None], K[None], V[None]
     lead = ("B",) if Q.ndim == 4 else ()
-    dd = {"d": (d, "`X0` (token dimension)")}
+    dd = {"d": (d, f"`{x_name}` (token dimension)")}
     check_tensor(Q, "Q", shape=(*lead, "H", "d_k", "d"), dims=dd)
     check_tensor(K, "K", shape=(*lead, "H", "d_k", "d"), dims=dd)
     check_tensor(V, "V", shape=(*lead, "H", "d", "d"), dims=dd)
     if Q.ndim == 4 and (X.ndim != 3 or X.shape[0] != Q.shape[0]):
-        bad_arg("X0", f"shape [B, n, d] with B={Q.shape[0]} when Q carries a batch of parameter sets", f"shape {tuple(X.shape)}")
-    check_same(X0=X, Q=Q, K=K, V=V)
+        bad_arg(x_name, f"shape [B, n, d] with B={Q.shape[0]} when Q carries a batch of parameter sets", f"shape {tuple(X.shape)}")
+    check_same(**{x_name: X, "Q": Q, "K": K, "V": V})
     if key_bias is not None:
-        key_bias = check_tensor(key_bias, "key_bias", shape=(*lead, Q.shape[-3], d)); check_same(X0=X, key_bias=key_bias)
+        key_bias = check_tensor(key_bias, "key_bias", shape=(*lead, Q.shape[-3], d)); check_same(**{x_name: X, "key_bias": key_bias})
     if drift is not None:
-        drift = check_tensor(drift, "drift", shape=(*lead, d)); check_same(X0=X, drift=drift)
+        drift = check_tensor(drift, "drift", shape=(*lead, d)); check_same(**{x_name: X, "drift": drift})
     return Heads(Q, K, V, key_bias, drift)
 
 # %% ../../nbs/attention/00_flow.ipynb #c2b70d84
@@ -181,16 +224,18 @@ def attention_field(X:Tensor, # tokens, shape [..., n, d]
                     drift:Tensor|None=None, # constant velocity c, shape [d]
                    )->Tensor: # dX/dt, shape [..., n, d]
     "The self-attention vector field $\\dot x_i=\\sum_h\\sum_j P^h_{ij}V_hx_j$."
-    p = check_heads(X, Q, K, V, key_bias, drift)
-    pe = as_pe(pe)
-    return _field(X, p, pe if isinstance(pe, RotaryPE) else None, bool(causal))
+    p = check_heads(X, Q, K, V, key_bias, drift, x_name="X")
+    pe, causal = as_pe(pe), check_bool(causal, "causal")
+    return check_finite_result(_field(X, p, pe if isinstance(pe, RotaryPE) else None, causal), "`X`, `Q`, `K`, `V`")
 
 # %% ../../nbs/attention/00_flow.ipynb #645e55ff
 _FIXED = ("euler", "rk4", "midpoint")
 
 def _check_times(t, like:Tensor)->Tensor:
-    t = check_tensor(torch.as_tensor(t, dtype=like.dtype, device=like.device) if not isinstance(t, Tensor) else t,
-                     "t", ndim=1, dtype="float").to(like)
+    if not isinstance(t, Tensor):
+        try: t = torch.as_tensor(t, dtype=like.dtype, device=like.device)
+        except (TypeError, ValueError, RuntimeError): bad_arg("t", "a 1-D sequence of times (numbers)", t, TypeError)
+    t = check_tensor(t, "t", ndim=1, dtype="float").to(like)
     if bool((t < 0).any()): bad_arg("t", "non-negative times (time is depth)", f"min {t.min().item():.3g}")
     if t.numel() > 1 and bool((t[1:] <= t[:-1]).any()): bad_arg("t", "strictly increasing", f"{t.tolist()[:6]}...")
     return t
@@ -230,20 +275,24 @@ def attention_flow(X0:Tensor, # initial tokens, shape [n, d] or batched [..., n,
                    method:str="dopri5", # torchdiffeq method, or 'euler'/'rk4'/'midpoint' (fixed step)
                    backend:str="auto", # 'auto' (torchdiffeq if installed), 'torchdiffeq' or 'builtin'
                    step_size:float|None=None, # fixed-step size (default 0.01)
-                   rtol:float=1e-9, atol:float=1e-12, # adaptive-solver tolerances
-                   key_bias:Tensor|None=None, drift:Tensor|None=None, # optional BERT-type bias terms
+                   rtol:float=1e-9, # adaptive solver: relative tolerance (finite, >= 0)
+                   atol:float=1e-12, # adaptive solver: absolute tolerance (finite, >= 0)
+                   key_bias:Tensor|None=None, # key-only logit term u_h, shape [H, d] (BERT)
+                   drift:Tensor|None=None, # constant velocity c, shape [d] (BERT)
                    stop_factor:float|None=None, # builtin only: freeze an instance when max norm > stop_factor x initial
                   )->Tensor: # states at `t`, shape [len(t), *X0.shape]
     "Integrate the self-attention flow $\\dot X=\\sum_h P_h(X)XV_h^\\top$ from `X0`."
-    pe = as_pe(pe)
-    p = check_heads(X0, Q, K, V, key_bias, drift)
+    pe, causal = as_pe(pe), check_bool(causal, "causal")
+    p = check_heads(X0, Q, K, V, key_bias, drift, x_name="X0")
     t = _check_times(t, X0)
+    if not isinstance(method, str): bad_arg("method", "a solver name (str)", method, TypeError)
+    rtol, atol = check_scalar(rtol, "rtol", low=0), check_scalar(atol, "atol", low=0)
     if isinstance(pe, AbsolutePE): X0 = pe.initial(X0)
     rope = pe if isinstance(pe, RotaryPE) else None
     check_choice(backend, "backend", ("auto", "torchdiffeq", "builtin"))
     h = 0.01 if step_size is None else check_scalar(step_size, "step_size", low=0, low_inclusive=False)
     if stop_factor is not None: check_scalar(stop_factor, "stop_factor", low=1.0)
-    f = lambda X: _field(X, p, rope, bool(causal))
+    f = lambda X: _field(X, p, rope, causal)
     tdq = None
     if backend != "builtin" and stop_factor is None:
         try: import torchdiffeq as tdq
@@ -253,34 +302,51 @@ def attention_flow(X0:Tensor, # initial tokens, shape [n, d] or batched [..., n,
         if method not in _FIXED:
             bad_arg("method", f"one of {_FIXED} for the built-in solver (torchdiffeq not used: "
                     f"{'stop_factor given' if stop_factor is not None else 'not installed or backend=builtin'})", repr(method))
-        return _fixed_step(f, X0, t, method, h, stop_factor)
+        out = _fixed_step(f, X0, t, method, h, stop_factor)
+        return out if stop_factor is not None else check_finite_result(out, "`X0`, `Q`, `K`, `V`, `t` (the flow left the float range; pass stop_factor= or a shorter `t`)")
+    from torchdiffeq._impl.odeint import SOLVERS
+    check_choice(method, "method", sorted(SOLVERS))
     opts = {"step_size": h} if method in _FIXED else None
     kw = {} if method in _FIXED else {"rtol": rtol, "atol": atol}
-    return tdq.odeint(lambda s, X: f(X), X0, t, method=method, options=opts, **kw)
+    try: out = tdq.odeint(lambda s, X: f(X), X0, t, method=method, options=opts, **kw)
+    except AssertionError as e:
+        raise ValueError(f"the adaptive solver failed before t[-1] ({e}): the flow may leave the float range; use a shorter `t`, "
+                         "larger `rtol`/`atol`, or backend='builtin' with stop_factor=") from None
+    return check_finite_result(out, "`X0`, `Q`, `K`, `V`, `t` (the flow left the float range; use backend='builtin' with stop_factor= or a shorter `t`)")
 
 # %% ../../nbs/attention/00_flow.ipynb #def97469
 def discrete_attention_stack(X0:Tensor, # initial tokens, shape [..., n, d]
-                             Q, K, V, # one parameter set (shapes as in `attention_flow`) or lists, one per layer
+                             Q, # queries (as in `attention_flow`), or a list with one per layer
+                             K, # keys, like Q
+                             V, # effective values, like Q
                              n_layers:int|None=None, # number of layers when the weights are shared
                              h:float=1.0, # residual step size (1 for a standard network)
-                             pe=None, causal:bool=False, # as in `attention_flow`
-                             key_bias=None, drift=None, # bias terms (lists when the weights are per layer)
+                             pe=None, # None, 'rope', 'sinusoidal', a RotaryPE or an AbsolutePE
+                             causal:bool=False, # attend only to j <= i
+                             key_bias=None, # key-only logit terms (a list when the weights are per layer)
+                             drift=None, # constant velocities (a list when the weights are per layer)
                             )->Tensor: # states after each layer, shape [L+1, *X0.shape]
     "A stack of residual self-attention layers $X^{\\ell+1}=X^\\ell+hF_{\\theta_\\ell}(X^\\ell)$ (no normalisation)."
     per_layer = isinstance(Q, (list, tuple))
     if per_layer:
         L = len(Q)
-        if not (len(K) == len(V) == L): bad_arg("K", f"lists of the same length as Q ({L})", f"{len(K)} and {len(V)}")
+        if L == 0: bad_arg("Q", "a non-empty list of per-layer queries", "an empty list")
+        if n_layers is not None and check_int(n_layers, "n_layers", min=1) != L: bad_arg("n_layers", f"None or {L} (the length of the lists)", n_layers)
         kb = key_bias if key_bias is not None else [None] * L
         dr = drift if drift is not None else [None] * L
-        params = [check_heads(X0, Q[l], K[l], V[l], kb[l], dr[l]) for l in range(L)]
+        if not isinstance(K, (list, tuple)) or not isinstance(V, (list, tuple)): bad_arg("K", "lists like Q (one entry per layer)", K, TypeError)
+        if not (len(K) == len(V) == L): bad_arg("K", f"lists of the same length as Q ({L})", f"{len(K)} and {len(V)}")
+        if len(kb) != L or len(dr) != L: bad_arg("key_bias", f"None or lists of length {L} (one entry per layer), and drift too", f"{len(kb)} and {len(dr)}")
+        params = [check_heads(X0, Q[l], K[l], V[l], kb[l], dr[l], x_name="X0") for l in range(L)]
     else:
         L = check_int(n_layers, "n_layers", min=0)
-        params = [check_heads(X0, Q, K, V, key_bias, drift)] * L
+        params = [check_heads(X0, Q, K, V, key_bias, drift, x_name="X0")] * L
+        if L == 0: check_heads(X0, Q, K, V, key_bias, drift, x_name="X0")
     h = check_scalar(h, "h", low=0, low_inclusive=False)
     pe = as_pe(pe)
     if isinstance(pe, AbsolutePE): X0 = pe.initial(X0)
     rope = pe if isinstance(pe, RotaryPE) else None
     out = [X0]
-    for p in params: out.append(out[-1] + h * _field(out[-1], p, rope, bool(causal)))
-    return torch.stack(out)
+    causal = check_bool(causal, "causal")
+    for p in params: out.append(out[-1] + h * _field(out[-1], p, rope, causal))
+    return check_finite_result(torch.stack(out), "`X0`, `Q`, `K`, `V`, `h`")

@@ -10,7 +10,7 @@ import math
 import torch
 import torch.nn.functional as Fn
 from torch import Tensor
-from ..core import check_tensor, check_int, check_choice, bad_arg
+from ..core import check_tensor, check_int, check_choice, bad_arg, check_bool, default_float
 from .flow import RotaryPE, attention_field, rope_rotate, rope_key_query, rope_matrix
 from .regimes import regime, regime_from_states, _STATE_LABELS
 
@@ -21,12 +21,26 @@ __all__ = ['bert_forward', 'bert_reference', 'minilm_embed', 'bert_heads', 'llam
 # %% ../../nbs/attention/10_models.ipynb #43f8b28d
 def _ln(x, w, b, eps): return Fn.layer_norm(x, x.shape[-1:], w, b, eps)
 
+def _check_model(w, cfg, wname:str, cname:str, key:str, cfg_keys:tuple):
+    "Weights dict and config dict of a loaded model (from `symlearn.data.models`)."
+    if not isinstance(w, dict) or key not in w: bad_arg(wname, f"the weights dict of a loaded model (with {key!r})", w if not isinstance(w, dict) else f"a dict without {key!r}", TypeError)
+    if not isinstance(cfg, dict) or any(k not in cfg for k in cfg_keys): bad_arg(cname, f"the model's config dict (with {', '.join(cfg_keys)})", cfg if not isinstance(cfg, dict) else "a dict missing keys", TypeError)
+
+def _check_ids(ids, vocab:int, max_len:int|None=None)->Tensor:
+    "Token ids: 1-D integers in [0, vocab), at most `max_len` of them."
+    ids = check_tensor(ids, "ids", ndim=1, dtype="int")
+    lo, hi = int(ids.min()), int(ids.max())
+    if lo < 0 or hi >= vocab: bad_arg("ids", f"token ids in [0, {vocab})", f"ids in [{lo}, {hi}]")
+    if max_len is not None and len(ids) > max_len: bad_arg("ids", f"at most {max_len} tokens (the model's positions)", f"{len(ids)} tokens")
+    return ids
+
 def bert_forward(w:dict, # weights from `load_minilm`
                  cfg:dict, # its config
                  ids:Tensor, # token ids, shape [n] (one sequence, no padding)
                 )->dict: # 'hidden' [L+1, n, d], 'attn_in' [L, n, d], 'attn_out' [L, n, d] (before residual)
     "Pure-torch forward of a post-LN BERT encoder."
-    ids = check_tensor(ids, "ids", ndim=1, dtype="int")
+    _check_model(w, cfg, "w", "cfg", "embeddings.word_embeddings.weight", ("num_attention_heads", "num_hidden_layers"))
+    ids = _check_ids(ids, w["embeddings.word_embeddings.weight"].shape[0], w["embeddings.position_embeddings.weight"].shape[0])
     dt = w["embeddings.word_embeddings.weight"].dtype
     H, eps = cfg["num_attention_heads"], cfg.get("layer_norm_eps", 1e-12)
     n = ids.shape[0]
@@ -48,8 +62,13 @@ def bert_forward(w:dict, # weights from `load_minilm`
     return dict(hidden=torch.stack(hidden), attn_in=torch.stack(ins), attn_out=torch.stack(outs))
 
 # %% ../../nbs/attention/10_models.ipynb #26fa0e0c
-def bert_reference(w:dict, cfg:dict, ids:Tensor)->Tensor: # hidden states [L+1, n, d]
+def bert_reference(w:dict, # weights from `load_minilm`
+                   cfg:dict, # its config
+                   ids:Tensor, # token ids, shape [n]
+                  )->Tensor: # hidden states [L+1, n, d]
     "The same BERT encoder run through `torch.nn.TransformerEncoderLayer` (an independent implementation)."
+    _check_model(w, cfg, "w", "cfg", "embeddings.word_embeddings.weight", ("hidden_size", "num_attention_heads", "num_hidden_layers", "intermediate_size"))
+    ids = _check_ids(ids, w["embeddings.word_embeddings.weight"].shape[0], w["embeddings.position_embeddings.weight"].shape[0])
     d, H, eps = cfg["hidden_size"], cfg["num_attention_heads"], cfg.get("layer_norm_eps", 1e-12)
     dt = w["embeddings.word_embeddings.weight"].dtype
     n = ids.shape[0]
@@ -74,14 +93,22 @@ def bert_reference(w:dict, cfg:dict, ids:Tensor)->Tensor: # hidden states [L+1, 
     return torch.stack(out)
 
 # %% ../../nbs/attention/10_models.ipynb #52adec4b
-def minilm_embed(w:dict, cfg:dict, tok, sentences:list)->Tensor: # [len(sentences), d], unit norm
+def minilm_embed(w:dict, # weights from `load_minilm`
+                 cfg:dict, # its config
+                 tok, # its tokenizer (`minilm_tokenizer`)
+                 sentences:list, # the sentences (str)
+                )->Tensor: # [len(sentences), d], unit norm
     "Sentence embeddings: mean of the last hidden states, normalised."
     return torch.stack([Fn.normalize(bert_forward(w, cfg, torch.tensor(tok.encode(s).ids))["hidden"][-1].mean(0), dim=0)
                         for s in sentences])
 
 # %% ../../nbs/attention/10_models.ipynb #3d0a7386
-def bert_heads(w:dict, cfg:dict, layer:int)->dict:
+def bert_heads(w:dict, # weights from `load_minilm`
+               cfg:dict, # its config
+               layer:int, # layer index, 0 .. num_hidden_layers - 1
+              )->dict: # {'Q', 'K', 'V', 'key_bias', 'drift', 'W_O', 'W_V'}
     "ODE parameters of one BERT layer: Q, K [H, d_k, d], V [H, d, d], key_bias [H, d], drift [d]; factors W_O [H, d, d_k], W_V [H, d_k, d]."
+    _check_model(w, cfg, "w", "cfg", "embeddings.word_embeddings.weight", ("num_attention_heads", "num_hidden_layers"))
     H = cfg["num_attention_heads"]; layer = check_int(layer, "layer", min=0, max=cfg["num_hidden_layers"] - 1)
     p = f"encoder.layer.{layer}.attention."
     Wq, Wk, Wv = (w[p + f"self.{s}.weight"] for s in ("query", "key", "value"))
@@ -101,7 +128,8 @@ def llama_forward(ts:dict, # tensors from `load_smollm2`
                   layout:str="adjacent", # RoPE pairing of the Q/K rows
                  )->dict: # 'logits' [n, vocab], 'hidden' [L+1, n, d], 'attn_in' (normalised) and 'attn_out' [L, n, d]
     "Pure-torch forward of a Llama-architecture decoder from GGUF tensors."
-    ids = check_tensor(ids, "ids", ndim=1, dtype="int"); check_choice(layout, "layout", ("adjacent", "half"))
+    _check_model(ts, meta, "ts", "meta", "token_embd.weight", ("llama.block_count", "llama.attention.head_count", "llama.attention.head_count_kv"))
+    ids = _check_ids(ids, ts["token_embd.weight"].shape[0]); check_choice(layout, "layout", ("adjacent", "half"))
     L, H, Hkv = meta["llama.block_count"], meta["llama.attention.head_count"], meta["llama.attention.head_count_kv"]
     eps, base = meta["llama.attention.layer_norm_rms_epsilon"], meta["llama.rope.freq_base"]
     E = ts["token_embd.weight"]; n = ids.shape[0]
@@ -127,7 +155,8 @@ def llama_forward(ts:dict, # tensors from `load_smollm2`
     return dict(logits=logits, hidden=torch.stack(hidden), attn_in=torch.stack(ins), attn_out=torch.stack(outs))
 
 # %% ../../nbs/attention/10_models.ipynb #1d83b049
-def smollm2_tokenizer(vocab:dict):
+def smollm2_tokenizer(vocab:dict, # the vocabulary dict of `load_smollm2` (tokens, merges)
+                     )->object: # a `tokenizers.Tokenizer`
     "A byte-level BPE `tokenizers.Tokenizer` built from the GGUF vocabulary and merges."
     from tokenizers import Tokenizer, models, pre_tokenizers, decoders
     toks = vocab["tokens"]
@@ -138,8 +167,14 @@ def smollm2_tokenizer(vocab:dict):
     return tk
 
 # %% ../../nbs/attention/10_models.ipynb #e60b5620
-def llama_heads(ts:dict, meta:dict, layer:int, dtype=torch.float64)->dict:
+def llama_heads(ts:dict, # tensors from `load_smollm2`
+                meta:dict, # its metadata
+                layer:int, # layer index, 0 .. block_count - 1
+                dtype=torch.float64, # float dtype of the result
+               )->dict: # {'Q', 'K', 'V', 'W_O', 'W_V'}
     "ODE parameters of one Llama layer (gain folded in): Q, K [H, 64, d], V [H, d, d]; use with `llama_pe(meta)`, causal."
+    _check_model(ts, meta, "ts", "meta", "token_embd.weight", ("llama.block_count", "llama.attention.head_count", "llama.attention.head_count_kv"))
+    dtype = default_float(dtype)
     H, Hkv = meta["llama.attention.head_count"], meta["llama.attention.head_count_kv"]
     layer = check_int(layer, "layer", min=0, max=meta["llama.block_count"] - 1)
     b = lambda s: ts[f"blk.{layer}.{s}"].to(dtype)
@@ -152,15 +187,21 @@ def llama_heads(ts:dict, meta:dict, layer:int, dtype=torch.float64)->dict:
     Wo_h = Wo.reshape(d, H, dk).permute(1, 0, 2)
     return dict(Q=Q, K=K, V=Wo_h @ Vv, W_O=Wo_h, W_V=Vv)
 
-def llama_pe(meta:dict)->RotaryPE:
+def llama_pe(meta:dict, # metadata from `load_smollm2`
+            )->RotaryPE: # the model's RotaryPE
     "The model's rotary encoding (adjacent pairs, as stored in GGUF)."
     return RotaryPE(base=float(meta["llama.rope.freq_base"]), layout="adjacent")
 
 # %% ../../nbs/attention/10_models.ipynb #5682acd9
 def head_table(heads:dict, # output of `bert_heads` / `llama_heads`
                Xs:list, # real inputs of the layer, a list of [n_s, d] states (sequences of any length)
-               pe=None, causal:bool=False)->dict:
+               pe=None, # None or the model's RotaryPE (`llama_pe`)
+               causal:bool=False, # causal mask (decoders)
+              )->dict: # per-head weight and state diagnostics: labels, n_pos, n_neg, traces, state labels and rates
     "Weight-only and state-based diagnostics of every head of one layer (state results stacked over `Xs`)."
+    if not isinstance(heads, dict) or any(k not in heads for k in ("Q", "K", "V", "W_O", "W_V")): bad_arg("heads", "the dict of `bert_heads` / `llama_heads`", heads, TypeError)
+    if not isinstance(Xs, (list, tuple)) or not Xs: bad_arg("Xs", "a non-empty list of [n, d] states", Xs, TypeError)
+    causal = check_bool(causal, "causal")
     Q, K, V = heads["Q"], heads["K"], heads["V"]
     r = regime(Q, K, V)
     ev = torch.linalg.eigvals(heads["W_V"] @ heads["W_O"])          # the nonzero spectrum of V_h = W_O W_V, [H, d_k]

@@ -9,18 +9,21 @@ from __future__ import annotations
 import math
 import torch
 from torch import Tensor
-from ..core import check_tensor, check_choice, check_scalar, check_int, bad_arg, make_generator
+from ..core import (check_tensor, check_choice, check_scalar, check_int, bad_arg, make_generator, check_bool,
+                           check_generator, check_device, default_float, check_same, tolerance)
 from .flow import (check_heads, as_pe, RotaryPE, AbsolutePE, rope_key_query, rope_matrix, _field,
                                      attention_field, attention_flow)
 
 # %% auto #0
-__all__ = ['TRAJ_LABELS', 'qk_from_A', 'spread_rate', 'small_scale_index', 'regime', 'constructed_heads', 'regime_from_states',
-           'classify_trajectory', 'run_family']
+__all__ = ['REGIME_LABELS', 'TRAJ_LABELS', 'qk_from_A', 'spread_rate', 'small_scale_index', 'regime', 'constructed_heads',
+           'regime_from_states', 'classify_trajectory', 'run_family']
 
 # %% ../../nbs/attention/01_regimes.ipynb #e3f4cc23
 def qk_from_A(A:Tensor, # key–query matrices, shape [..., d, d]
              )->tuple: # (Q, K), each [..., d, d], with Q^T K / sqrt(d) = A
     "Queries and keys realising a given key–query matrix $A$ with $d_k=d$: $Q=I$, $K=\\sqrt d\\,A$."
+    A = check_tensor(A, "A", ndim=range(2, 10), dtype="float")
+    if A.shape[-1] != A.shape[-2]: bad_arg("A", "square matrices [..., d, d]", f"shape {tuple(A.shape)}")
     d = A.shape[-1]
     Q = torch.eye(d, dtype=A.dtype, device=A.device).expand_as(A).contiguous()
     return Q, math.sqrt(d) * A
@@ -31,19 +34,32 @@ def _centred(X:Tensor)->tuple:
     E = X - xbar
     return xbar, E, E.transpose(-1, -2) @ E / X.shape[-2]            # centroid, deviations, Sigma [..., d, d]
 
+def _check_spread(X:Tensor, name:str="X"):
+    "Refuse configurations whose tokens coincide up to round-off: relative rates divide by the spread."
+    _, _, S = _centred(X)
+    tr = torch.diagonal(S, dim1=-2, dim2=-1).sum(-1)
+    floor = tolerance(X, scale=1.0, n_terms=X.shape[-2] * X.shape[-1]) * (X * X).sum(-1).mean(-1)
+    if bool((tr <= floor).any()): bad_arg(name, "configurations whose tokens are not all equal (spread tr Sigma above round-off)", "a configuration with zero spread")
+
 def spread_rate(X:Tensor, # tokens [..., n, d]
                 F:Tensor, # velocities dX/dt [..., n, d]
                )->Tensor: # d/dt tr(Sigma), shape [...]
     "Exact time derivative of the spread $\\operatorname{tr}\\Sigma$ given the velocities."
+    X = check_tensor(X, "X", ndim=range(2, 10), dtype="float")
+    F = check_tensor(F, "F", dtype="float"); check_same(X=X, F=F)
+    if F.shape[-2:] != X.shape[-2:] or F.ndim < X.ndim: bad_arg("F", f"velocities of shape [..., {X.shape[-2]}, {X.shape[-1]}] like `X`", f"shape {tuple(F.shape)}")
     E, dE = X - X.mean(-2, keepdim=True), F - F.mean(-2, keepdim=True)
     return 2 * (E * dE).sum((-1, -2)) / X.shape[-2]
 
 def small_scale_index(X:Tensor, # tokens [..., n, d]
-                      Q:Tensor, K:Tensor, V:Tensor, # heads as in `attention_flow` (RoPE: use A(0))
+                      Q:Tensor, # queries, as in `attention_flow`
+                      K:Tensor, # keys, same shape as Q
+                      V:Tensor, # effective values (RoPE: use A(0))
                       per_head:bool=False, # return one value per head, shape [..., H]
-                     )->Tensor:
+                     )->Tensor: # kappa, shape [...] (or [..., H]); NaN-free: needs a configuration with nonzero spread
     "$\\kappa(X)=\\sum_h\\operatorname{tr}(V_h\\Sigma A_h^\\top\\Sigma)/(\\operatorname{tr}\\Sigma)^2$."
-    p = check_heads(X, Q, K, V)
+    p = check_heads(X, Q, K, V, x_name="X"); per_head = check_bool(per_head, "per_head")
+    _check_spread(X)
     n, d = X.shape[-2:]
     _, E, S = _centred(X)
     if n < d:                                                       # token form: n x n products (real models: n << d)
@@ -87,12 +103,16 @@ def regime(Q:Tensor, # queries [d_k, d], [H, d_k, d] or [B, H, d_k, d]
            V:Tensor, # effective values [d, d], [H, d, d] or [B, H, d, d]
            pe=None, # None or a `RotaryPE` (then A(m) is checked at every offset in `offsets`)
            offsets=None, # RoPE offsets m = p_key - p_query (default 0, -1, ..., -63: causal)
-           tol:float=1e-10, # relative tolerance for calling an eigenvalue zero
-          )->dict: # per-head tensors [..., H] and labels
+           tol:float=1e-10, # relative tolerance for calling an eigenvalue zero (finite, >= 0)
+          )->dict: # per-head tensors [..., H]; 'labels' from REGIME_LABELS per head, 'layer' a label or 'mixed'
     "Weight-only regime indicators and hypothesis labels (reconstruction) for each head."
-    d = Q.shape[-1]
-    p = check_heads(torch.zeros(*( (Q.shape[0],) if Q.ndim == 4 else ()), 1, d, dtype=Q.dtype, device=Q.device), Q, K, V)
+    p = check_heads(None, Q, K, V)
+    tol = check_scalar(tol, "tol", low=0)
     pe = as_pe(pe)
+    if isinstance(pe, AbsolutePE): bad_arg("pe", "None or a RotaryPE (absolute PE does not change the weights)", "an AbsolutePE", TypeError)
+    if offsets is not None:
+        offsets = check_tensor(offsets, "offsets", ndim=(0, 1), dtype=None, convert=True)
+        if offsets.is_complex() or offsets.dtype == torch.bool: bad_arg("offsets", "real offsets", f"dtype {offsets.dtype}")
     d_k = p.Q.shape[-2]
     if isinstance(pe, RotaryPE):
         ms = torch.as_tensor(offsets if offsets is not None else -torch.arange(64.), dtype=Q.dtype).reshape(-1)
@@ -115,7 +135,7 @@ def regime(Q:Tensor, # queries [d_k, d], [H, d_k, d] or [B, H, d_k, d]
     inf_b = (alpha_neg > 0) & (beta_neg > 0) & (out["margin_inf"] > 0)
     cluster = (alpha_pos > 0) & (beta_neg > 0)
     inf_a = alpha_pos > 0
-    lab = [["zero" if z else "cluster" if c else "infinity" if (a or b) else "undetermined"
+    lab = [["zero" if z else "cluster" if c else "diverge" if (a or b) else "undetermined"
             for z, c, a, b in zip(*(t.reshape(-1, t.shape[-1])[r].tolist() for t in (zero, cluster, inf_a, inf_b)))]
            for r in range(zero.reshape(-1, zero.shape[-1]).shape[0])]
     out["labels"] = lab if zero.ndim > 1 else lab[0]
@@ -134,14 +154,17 @@ def constructed_heads(sign_V:int, # -1 or +1: sign of the definite symmetric par
                       batch:int=1, # number of independent instances
                       rho:float=0.5, # skew size as a fraction of the margin bound (0 = symmetric)
                       aligned:bool=False, # same skew direction in A and V
-                      eps:float=0.1, # floor of the definite parts' eigenvalues
-                      seed:int=0, dtype=torch.float64, device=None,
+                      eps:float=0.1, # floor of the definite parts' eigenvalues, > 0
+                      generator:torch.Generator|None=None, # drives the draw (None: torch's global generator)
+                      dtype:torch.dtype=torch.float64, # float dtype of the result
+                      device:str|torch.device|None=None, # device of the result
                      )->tuple: # (A, V), each [batch, d, d]
     "Random key–query and value matrices with definite symmetric parts of given signs and a controlled skew."
     check_choice(sign_V, "sign_V", (-1, 1)); check_choice(sign_A, "sign_A", (-1, 1))
     d, batch = check_int(d, "d", min=1), check_int(batch, "batch", min=1)
-    check_scalar(rho, "rho", low=0)
-    g = make_generator(seed)
+    rho, eps = check_scalar(rho, "rho", low=0), check_scalar(eps, "eps", low=0, low_inclusive=False)
+    aligned, dtype, device = check_bool(aligned, "aligned"), default_float(dtype), check_device(device)
+    g = check_generator(generator, device="cpu")
     def definite(s):
         M = torch.randn(batch, d, d, generator=g, dtype=dtype).to(device)
         return s * (M @ M.transpose(-1, -2) / d + eps * torch.eye(d, dtype=dtype, device=device))
@@ -155,25 +178,33 @@ def constructed_heads(sign_V:int, # -1 or +1: sign of the definite symmetric par
     return SA + s[:, None, None] * WA, SV + s[:, None, None] * WV     # aligned: tr(W Sigma W^T Sigma) >= 0 opposes contraction
 
 # %% ../../nbs/attention/01_regimes.ipynb #7b26dbc0
-_STATE_LABELS = ("zero", "cluster", "diverge", "spread")
+REGIME_LABELS = ("zero", "cluster", "diverge", "undetermined")
+_STATE_LABELS = REGIME_LABELS
 
 def _state_label(rs:Tensor, rsp:Tensor)->Tensor:
-    "Index into `_STATE_LABELS` from the scale and spread rates."
+    "Index into `REGIME_LABELS` from the scale and spread rates (shrinking scale with growing spread: 'undetermined')."
     return torch.where(rs < 0, torch.where(rsp < 0, 0, 3), torch.where(rsp < rs, 1, 2))
 
 def regime_from_states(X:Tensor, # tokens [..., n, d]
-                       Q:Tensor, K:Tensor, V:Tensor, # heads as in `attention_flow`
-                       pe=None, causal:bool=False, key_bias=None, drift=None, # as in `attention_field`
-                      )->dict: # rates [...] and per-head rates [..., H], with labels
+                       Q:Tensor, # queries, as in `attention_flow`
+                       K:Tensor, # keys, same shape as Q
+                       V:Tensor, # effective values
+                       pe=None, # None, 'rope' or a RotaryPE
+                       causal:bool=False, # attend only to j <= i
+                       key_bias=None, # key-only logit term, [H, d]
+                       drift=None, # constant velocity, [d]
+                      )->dict: # rates [...] and per-head rates [..., H]; 'label'/'label_heads' index REGIME_LABELS
     "Exact instantaneous growth rates of scale and spread at configuration `X`, per layer and per head."
-    p = check_heads(X, Q, K, V, key_bias, drift)
+    p = check_heads(X, Q, K, V, key_bias, drift, x_name="X")
     pe = as_pe(pe); rope = pe if isinstance(pe, RotaryPE) else None
-    F = _field(X, p, rope, bool(causal))
+    causal = check_bool(causal, "causal")
+    _check_spread(X)
+    F = _field(X, p, rope, causal)
     H = p.Q.shape[-3]
     sel = lambda T, h: T[..., h:h+1, :, :] if T is not None else None
     Fh = torch.stack([_field(X, type(p)(sel(p.Q, h), sel(p.K, h), sel(p.V, h),
                                         p.key_bias[..., h:h+1, :] if p.key_bias is not None else None, None),
-                             rope, bool(causal)) for h in range(H)], -3)             # [..., H, n, d]
+                             rope, causal) for h in range(H)], -3)             # [..., H, n, d]
     ms = (X * X).sum((-1, -2))
     _, _, S = _centred(X); tr = torch.diagonal(S, dim1=-2, dim2=-1).sum(-1)
     r_scale = lambda F: 2 * (X * F).sum((-1, -2)) / ms
@@ -188,13 +219,18 @@ def regime_from_states(X:Tensor, # tokens [..., n, d]
     return out
 
 # %% ../../nbs/attention/01_regimes.ipynb #8f44f129
-TRAJ_LABELS = ("zero", "cluster", "infinity", "mixed")
+TRAJ_LABELS = REGIME_LABELS
 
-def classify_trajectory(traj:Tensor, # states [T, ..., n, d] (e.g. from `attention_flow`)
-                        zero_frac:float=1/3, cluster_tol:float=1e-2, inf_factor:float=1e3,
-                       )->Tensor: # label indices into TRAJ_LABELS, shape [...]
-    "Label each trajectory 'zero', 'cluster', 'infinity' or 'mixed'."
-    traj = check_tensor(traj, "traj", ndim=range(3, 10), finite=False)
+def classify_trajectory(traj:Tensor, # states [T, ..., n, d] (e.g. from `attention_flow`); inf/NaN count as divergence
+                        zero_frac:float=1/3, # 'zero': final max norm below this fraction of the initial, in (0, 1)
+                        cluster_tol:float=1e-2, # 'cluster': final relative spread below this, > 0
+                        inf_factor:float=1e3, # 'diverge': max norm beyond this multiple of the initial, > 1
+                       )->Tensor: # label indices into REGIME_LABELS, shape [...]
+    "Label each trajectory 'zero', 'cluster', 'diverge' or 'undetermined'."
+    traj = check_tensor(traj, "traj", ndim=range(3, 10), dtype="float", finite=False)
+    zero_frac = check_scalar(zero_frac, "zero_frac", 0, 1, low_inclusive=False, high_inclusive=False)
+    cluster_tol = check_scalar(cluster_tol, "cluster_tol", low=0, low_inclusive=False)
+    inf_factor = check_scalar(inf_factor, "inf_factor", low=1, low_inclusive=False)
     if traj.shape[0] < 4: bad_arg("traj", "at least 4 time points", f"{traj.shape[0]}")
     mx = traj.norm(dim=-1).amax(-1).nan_to_num(nan=float("inf"))    # [T, ...]
     q = (3 * traj.shape[0]) // 4
@@ -207,11 +243,20 @@ def classify_trajectory(traj:Tensor, # states [T, ..., n, d] (e.g. from `attenti
     return torch.where(zero, 0, torch.where(cluster, 1, torch.where(inf, 2, 3)))
 
 # %% ../../nbs/attention/01_regimes.ipynb #bddd0cd2
-def run_family(A:Tensor, V:Tensor, # [B, d, d] each
-               n:int=8, T:float=40., step_size:float=0.05, seed:int=0)->Tensor: # labels [B]
-    "Integrate one seeded standard-normal start per instance and classify each trajectory."
+def run_family(A:Tensor, # key–query matrices, [B, d, d]
+               V:Tensor, # value matrices, [B, d, d]
+               n:int=8, # tokens per instance
+               T:float=40., # horizon, > 0
+               step_size:float=0.05, # RK4 step, > 0
+               generator:torch.Generator|None=None, # draws the standard-normal starts (None: torch's global generator)
+              )->Tensor: # label indices into REGIME_LABELS, shape [B]
+    "Integrate one standard-normal start per instance and classify each trajectory."
+    A = check_tensor(A, "A", shape=("B", "d", "d"), dtype="float"); V = check_tensor(V, "V", shape=tuple(A.shape), dtype="float")
+    check_same(A=A, V=V)
+    n, T = check_int(n, "n", min=1), check_scalar(T, "T", low=0, low_inclusive=False)
+    generator = check_generator(generator, device="cpu")
     B, d = A.shape[0], A.shape[-1]
-    X0 = torch.randn(B, n, d, generator=make_generator(seed), dtype=A.dtype).to(A.device)
+    X0 = torch.randn(B, n, d, generator=generator, dtype=A.dtype).to(A.device)
     t = torch.linspace(0, T, 41, dtype=A.dtype, device=A.device)
     Q, K = qk_from_A(A[:, None])
     traj = attention_flow(X0, Q, K, V[:, None], t, method="rk4", step_size=step_size, backend="builtin", stop_factor=1e6)

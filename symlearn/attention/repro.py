@@ -9,28 +9,28 @@ from __future__ import annotations
 import json, math, time
 from pathlib import Path
 import torch
-from ..core import seed_everything
-from fastprogress.fastprogress import progress_bar
-from ..experiments import reproduction, mean_std, fmt_ms, ResultStore
+from ..core import seed_everything, make_generator
+from functools import lru_cache
+from ..experiments import Reproduction, register_reproduction, run_repro, mean_std, fmt_ms, ResultStore
 from .flow import RotaryPE, attention_flow
 from torch import Tensor
 from .regimes import (constructed_heads, qk_from_A, classify_trajectory, regime, TRAJ_LABELS,
                                       _STATE_LABELS)
 
 # %% auto #0
-__all__ = ['ARMS_QUICK', 'ARMS_FULL', 'REFINEMENT_ARMS', 'ARMS_REAL', 'ARMS_REAL_QUICK', 'TASKS', 'atlas', 'repro_atlas',
-           'trace_rule', 'agreement', 'real_head_states', 'summarise_real_heads', 'repro_real_heads', 'train_arm',
-           'summarise_task', 'repro_training']
+__all__ = ['ATLAS_CONFIGS', 'REAL_HEADS_CONFIGS', 'ARMS_QUICK', 'ARMS_FULL', 'REFINEMENT_ARMS', 'ARMS_REAL', 'ARMS_REAL_QUICK',
+           'TASKS', 'TRAINING_CONFIGS', 'atlas', 'repro_atlas', 'trace_rule', 'agreement', 'real_head_states',
+           'summarise_real_heads', 'repro_real_heads', 'train_arm', 'summarise_task', 'repro_training']
 
 # %% ../../nbs/attention/90_repro.ipynb #2de1551a
 def _families(B:int, seed:int)->dict:
     "name -> (A [B,d,d], V [B,d,d], predicted label)."
     I = torch.eye(4, dtype=torch.float64).expand(B, 4, 4)
-    c = lambda sv, sa, rho=0.5, al=False, k=0: constructed_heads(sv, sa, 4, B, rho=rho, aligned=al, seed=1000 * seed + k)
+    c = lambda sv, sa, rho=0.5, al=False, k=0: constructed_heads(sv, sa, 4, B, rho=rho, aligned=al, generator=make_generator(1000 * seed + k))
     return {"H-zero (margin)": (*c(-1, 1, k=1), "zero"),
-            "H-inf-b (margin)": (*c(-1, -1, k=2), "infinity"),
+            "H-inf-b (margin)": (*c(-1, -1, k=2), "diverge"),
             "H-cluster": (*c(1, -1, k=3), "cluster"),
-            "S_V>0, S_A>0": (*c(1, 1, k=4), "infinity"),
+            "S_V>0, S_A>0": (*c(1, 1, k=4), "diverge"),
             "H-zero sym. parts, indep. skew x3": (*c(-1, 1, 3.0, False, 5), "none"),
             "H-zero sym. parts, aligned skew x3": (*c(-1, 1, 3.0, True, 6), "none"),
             "H-zero sym. parts, aligned skew x30": (*c(-1, 1, 30.0, True, 7), "none"),
@@ -59,17 +59,20 @@ def atlas(seed:int, B:int=32, T:float=80., h:float=0.1)->dict:
     return out
 
 # %% ../../nbs/attention/90_repro.ipynb #ba412a59
-@reproduction("token-dynamics-atlas")
-def repro_atlas(out:Path, quick:bool=False, seeds:int=3)->dict:
-    "Regime atlas on constructed weights, predicted vs observed; RoPE on the H-zero family."
+def _cpu_only(name:str, device:torch.device):
+    "The attention chapter's integrators and tiny trainers run on the CPU: say so rather than run elsewhere silently."
+    if torch.device(device).type != "cpu":
+        raise ValueError(f"`device` must be 'cpu' for {name} (its flows and tiny models run on the CPU); got {device}")
+
+ATLAS_CONFIGS = {"quick": dict(B=8, T=80.0, h=0.2, seeds=3), "full": dict(B=32, T=80.0, h=0.1, seeds=3)}
+
+def _atlas_run(cfg:dict, unit:dict, device:torch.device)->dict:
+    _cpu_only("token-dynamics-atlas", device); torch.set_num_threads(1)
+    return atlas(unit["seed"], cfg["B"], cfg["T"], cfg["h"])
+
+def _atlas_summarise(cfg:dict, results:list, out:Path)->dict:
     import matplotlib; matplotlib.use("Agg"); import matplotlib.pyplot as plt
-    torch.set_num_threads(1)
-    store = ResultStore(Path(out)/"atlas.jsonl")
-    B, T, h = (8, 80., 0.2) if quick else (32, 80., 0.1)
-    for s in progress_bar(range(seeds), leave=False):
-        key = f"seed{s}-B{B}-T{T}-h{h}"
-        if not store.done(key): store.add(key, atlas(s, B, T, h))
-    runs = [store[f"seed{s}-B{B}-T{T}-h{h}"] for s in range(seeds)]
+    runs, seeds = [v for _, v in results], cfg["seeds"]
     summary = {}
     for fam in runs[0]:
         summary[fam] = {"predicted": runs[0][fam]["predicted"],
@@ -82,13 +85,21 @@ def repro_atlas(out:Path, quick:bool=False, seeds:int=3)->dict:
         ax.barh(range(len(fams)), v, left=left, color=col, label=l); left += v
     ax.set_yticks(range(len(fams)), [f"{f} [pred: {summary[f]['predicted']}]" for f in fams], fontsize=7)
     ax.invert_yaxis(); ax.legend(fontsize=7, ncol=4, loc="lower right"); ax.set_xlabel(f"fraction of instances (mean of {seeds} seeds)")
-    plt.tight_layout(); fig.savefig(Path(out)/"atlas.png", dpi=110); plt.close(fig)
-    return {"instances_per_family_per_seed": B, "T": T, "rk4_step": h, "seeds": seeds, "families": summary}
+    plt.tight_layout(); fig.savefig(Path(out)/"atlas.png", dpi=80); plt.close(fig)
+    return {"instances_per_family_per_seed": cfg["B"], "T": cfg["T"], "rk4_step": cfg["h"], "seeds": seeds, "families": summary}
+
+register_reproduction(Reproduction("token-dynamics-atlas",
+    "Regime atlas on constructed weights, predicted vs observed; RoPE on the H-zero family.",
+    ATLAS_CONFIGS, lambda cfg: [dict(seed=s) for s in range(cfg["seeds"])], _atlas_run, _atlas_summarise))
+
+def repro_atlas(out:Path, quick:bool=False, seeds:int|None=None)->dict:
+    "Run `token-dynamics-atlas` through the runner into `out`; return its summary."
+    return json.loads(run_repro("token-dynamics-atlas", out, "quick" if quick else "full", seeds, progress=False).read_text())["summary"]
 
 # %% ../../nbs/attention/90_repro.ipynb #6a773da3
 def trace_rule(trace_A:Tensor, # tr A_h, any shape
                trace_V:Tensor, # tr V_h, same shape
-              )->Tensor: # indices into `_STATE_LABELS` ('zero', 'cluster', 'diverge', 'spread'); never 'spread'
+              )->Tensor: # indices into `_STATE_LABELS` ('zero', 'cluster', 'diverge', 'undetermined'); never 'undetermined'
     "Weight-only predicted state label from the signs of tr A_h and tr V_h (relaxed hypotheses) [ours]."
     zero, cl = (trace_V < 0) & (trace_A > 0), (trace_V > 0) & (trace_A < 0)
     return torch.where(zero, 0, torch.where(cl, 1, 2))
@@ -100,7 +111,7 @@ def agreement(pred:Tensor, # predicted labels [H] (per head)
     P = pred.expand_as(state)
     pp = torch.bincount(P.reshape(-1), minlength=n_labels).double() / P.numel()
     ps = torch.bincount(state.reshape(-1), minlength=n_labels).double() / state.numel()
-    Pc, Sc = P == 0, (state == 0) | (state == 3)                   # contracting: predicted 'zero'; state 'zero' or 'spread'
+    Pc, Sc = P == 0, (state == 0) | (state == 3)                   # contracting: predicted 'zero'; state 'zero' or 'undetermined' (shrinking scale)
     qp, qs = Pc.double().mean(), Sc.double().mean()
     return dict(agree=float((P == state).double().mean()), chance=float((pp * ps).sum()),
                 agree_scale=float((Pc == Sc).double().mean()), chance_scale=float(qp * qs + (1 - qp) * (1 - qs)))
@@ -112,6 +123,7 @@ def _brown_sample(seed:int, k:int, min_words:int=8, max_words:int=40)->list:
     pool = [s for _, s in brown_sentences() if min_words <= len(s.split()) <= max_words]
     return random.Random(seed).sample(pool, k)
 
+@lru_cache(maxsize=1)
 def _model_runner(name:str):
     "(per-layer ODE parameters, pe, causal, fn sentence -> per-layer inputs [L, n, d]) for 'minilm' or 'smollm2'."
     from symlearn.attention import models as M
@@ -125,31 +137,37 @@ def _model_runner(name:str):
     layers = [M.llama_heads(ts, meta, l) for l in range(meta["llama.block_count"])]
     return layers, M.llama_pe(meta), True, lambda s: M.llama_forward(ts64, meta, torch.tensor(stok.encode(s).ids))["attn_in"]
 
+def _head_weights(layers)->dict:
+    r = [regime(hp["Q"], hp["K"], hp["V"]) for hp in layers]
+    return dict(trace_A=[x["trace_A"].tolist() for x in r], trace_V=[x["trace_V"].tolist() for x in r], strict=[x["labels"] for x in r])
+
+def _head_states(runner, seed:int, k:int)->dict:
+    from symlearn.attention.regimes import regime_from_states
+    layers, pe, causal, inputs = runner
+    lab, rs = [], []
+    with torch.no_grad():
+        for sent in _brown_sample(seed, k):
+            X = inputs(sent)
+            out = [regime_from_states(X[l], hp["Q"], hp["K"], hp["V"], pe=pe, causal=causal) for l, hp in enumerate(layers)]
+            lab.append([o["label_heads"].tolist() for o in out]); rs.append([o["label"].item() for o in out])
+    return dict(labels=lab, layer_labels=rs)
+
 def real_head_states(name:str, # 'minilm' or 'smollm2'
                      seeds:int, k:int, # seeds (sentence samples) and sentences per seed
                      store:ResultStore|None=None)->dict:
     "Weight-side labels [L, H] and, per seed, state labels [k, L, H] of every head of a real model on Brown sentences."
-    from symlearn.attention.regimes import regime_from_states
     keys = [f"{name}-seed{s}-k{k}" for s in range(seeds)]
     if store is not None and all(store.done(x) for x in keys + [f"{name}-weights"]):
         return dict(weights=store[f"{name}-weights"], states={x: store[x] for x in keys})
-    layers, pe, causal, inputs = _model_runner(name)
+    runner = _model_runner(name)
     if store is None or not store.done(f"{name}-weights"):
-        r = [regime(hp["Q"], hp["K"], hp["V"]) for hp in layers]
-        wts = dict(trace_A=[x["trace_A"].tolist() for x in r], trace_V=[x["trace_V"].tolist() for x in r],
-                   strict=[x["labels"] for x in r])
+        wts = _head_weights(runner[0])
         if store is not None: store.add(f"{name}-weights", wts)
     else: wts = store[f"{name}-weights"]
     states = {}
     for s, key in zip(range(seeds), keys):
         if store is not None and store.done(key): states[key] = store[key]; continue
-        lab, rs = [], []
-        with torch.no_grad():
-            for sent in _brown_sample(s, k):
-                X = inputs(sent)
-                out = [regime_from_states(X[l], hp["Q"], hp["K"], hp["V"], pe=pe, causal=causal) for l, hp in enumerate(layers)]
-                lab.append([o["label_heads"].tolist() for o in out]); rs.append([o["label"].item() for o in out])
-        states[key] = dict(labels=lab, layer_labels=rs)
+        states[key] = _head_states(runner, s, k)
         if store is not None: store.add(key, states[key])
     return dict(weights=wts, states=states)
 
@@ -170,7 +188,7 @@ def _heatmaps(name:str, pred:Tensor, modal:Tensor, agree:Tensor, path:Path):
     handles = [plt.Rectangle((0, 0), 1, 1, color=cmap(i)) for i in range(4)]
     fig.legend(handles, _STATE_LABELS, loc="lower center", ncol=4, fontsize=7, frameon=False)
     fig.suptitle(_MODEL_NAMES[name], fontsize=9); plt.tight_layout(rect=(0, 0.06, 1, 1))
-    fig.savefig(path, dpi=110); plt.close(fig)
+    fig.savefig(path, dpi=80); plt.close(fig)
 
 def summarise_real_heads(name:str, res:dict, out:Path|None=None)->dict:
     "Agreement of the trace rule with the state labels per seed (mean ± std), label shares, and the heatmaps."
@@ -198,21 +216,43 @@ def summarise_real_heads(name:str, res:dict, out:Path|None=None)->dict:
     return summ
 
 # %% ../../nbs/attention/90_repro.ipynb #728b5b7d
-@reproduction("token-dynamics-real-heads")
-def repro_real_heads(out:Path, quick:bool=False, seeds:int=3)->dict:
-    "Regimes of MiniLM and SmolLM2 heads from their hidden states on Brown sentences vs the weight-only trace rule."
+REAL_HEADS_CONFIGS = {"quick": dict(models=["minilm"], k=4, seeds=3), "full": dict(models=["minilm", "smollm2"], k=24, seeds=3)}
+
+def _rh_models(cfg:dict)->list:
     from symlearn.data.core import available
-    torch.set_num_threads(1)
+    return [n for n in cfg["models"] if available(n)] if available("brown") else []
+
+def _rh_units(cfg:dict)->list:
+    "Per available model: its weight-side labels, and one unit of k sentences per seed."
+    return [u for n in _rh_models(cfg) for u in [dict(model=n, part="weights")] + [dict(model=n, part="states", seed=s) for s in range(cfg["seeds"])]]
+
+def _rh_run(cfg:dict, unit:dict, device:torch.device)->dict:
+    _cpu_only("token-dynamics-real-heads", device); torch.set_num_threads(1)
+    runner = _model_runner(unit["model"])
+    return _head_weights(runner[0]) if unit["part"] == "weights" else _head_states(runner, unit["seed"], cfg["k"])
+
+def _rh_summarise(cfg:dict, results:list, out:Path)->dict:
+    from symlearn.data.core import available
     if not available("brown"):
         msg = "skipped: the Brown corpus is not in the cache (symlearn fetch-data brown)"; print(msg); return {"skipped": msg}
-    names = [n for n in (("minilm",) if quick else ("minilm", "smollm2")) if available(n)]
+    names = _rh_models(cfg)
     if not names:
         msg = "skipped: no pretrained model in the cache (symlearn fetch-data models)"; print(msg); return {"skipped": msg}
-    k = 4 if quick else 24
-    store = ResultStore(Path(out)/"real_heads.jsonl")
-    res = {n: summarise_real_heads(n, real_head_states(n, seeds, k, store), out) for n in progress_bar(names, leave=False)}
-    return {"sentences_per_seed": k, "seeds": seeds, "source": "Brown corpus sentences of 8-40 words",
+    res = {}
+    for n in names:
+        w = next(v for u, v in results if u["model"] == n and u["part"] == "weights")
+        st = {f"{n}-seed{u['seed']}-k{cfg['k']}": v for u, v in results if u["model"] == n and u["part"] == "states"}
+        res[n] = summarise_real_heads(n, dict(weights=w, states=st), out)
+    return {"sentences_per_seed": cfg["k"], "seeds": cfg["seeds"], "source": "Brown corpus sentences of 8-40 words",
             "models": res, "not_run": [n for n in ("minilm", "smollm2") if n not in names]}
+
+register_reproduction(Reproduction("token-dynamics-real-heads",
+    "Regimes of MiniLM and SmolLM2 heads from their hidden states on Brown sentences vs the weight-only trace rule.",
+    REAL_HEADS_CONFIGS, _rh_units, _rh_run, _rh_summarise))
+
+def repro_real_heads(out:Path, quick:bool=False, seeds:int|None=None)->dict:
+    "Run `token-dynamics-real-heads` through the runner into `out`; return its summary."
+    return json.loads(run_repro("token-dynamics-real-heads", out, "quick" if quick else "full", seeds, progress=False).read_text())["summary"]
 
 # %% ../../nbs/attention/90_repro.ipynb #46fddde2
 ARMS_QUICK = [("free", "absolute", ()), ("zero", "absolute", ()), ("diverge", "absolute", ())]
@@ -229,6 +269,7 @@ TASKS = {"charlm": ("bpc", "validation bits per character (lower is better)"),
 
 def _arm_name(reg, pe, refs): return f"{reg}/{pe}" + (f"+{'+'.join(refs)}" if refs else "")
 
+@lru_cache(maxsize=2)
 def _task_data(task:str):
     "Tensors of a real task, or None when its data is not cached."
     from symlearn.data.core import available
@@ -250,12 +291,12 @@ def train_arm(task:str, reg:str, pe:str, refs:tuple, seed:int, steps:int, data)-
     if task == "charlm":
         V = len(data["vocab"])
         m = TinyTransformer(V, V, max_len=32, causal=True, **kw)
-        return train_char_lm(m, data["train"], data["valid"], steps=steps, batch=32, n=32, lr=1e-2, seed=seed)
+        return train_char_lm(m, data["train"], data["valid"], steps=steps, batch=32, n=32, lr=1e-2, generator=make_generator(seed))
     if task == "digits":
         m = TinyTransformer(None, 10, max_len=16, in_features=4, **kw)
-        return train_vit(m, data["Xtr"], data["ytr"], data["Xte"], data["yte"], steps=steps, batch=64, seed=seed)
+        return train_vit(m, data["Xtr"], data["ytr"], data["Xte"], data["yte"], steps=steps, batch=64, generator=make_generator(seed))
     m = TinyTransformer(8, 8, max_len=8, **kw)
-    return train_tiny(m, steps=steps, n=8, vocab=8, seed=seed)
+    return train_tiny(m, steps=steps, n=8, vocab=8, generator=make_generator(seed))
 
 # %% ../../nbs/attention/90_repro.ipynb #29095a5a
 def _paired(a:list, b:list)->dict: return mean_std([x - y for x, y in zip(a, b)])
@@ -282,31 +323,54 @@ def summarise_task(task:str, res:dict, arms:list, seeds:int, steps:int, out:Path
                         c="tab:blue" if k.startswith("free") else "tab:red", capsize=3)
         ax.set_xticks(range(len(ns)), ns, rotation=60, ha="right", fontsize=7); ax.set_ylabel(label.split(" (")[0], fontsize=8)
         ax.set_title(f"{task}: {steps} steps, {seeds} seeds (blue: free, red: forced)", fontsize=9)
-        plt.tight_layout(); fig.savefig(Path(out)/f"training_{task}.png", dpi=110); plt.close(fig)
+        plt.tight_layout(); fig.savefig(Path(out)/f"training_{task}.png", dpi=80); plt.close(fig)
     return {"metric": label, "steps": steps, "arms": arms_s, "forcing_effect": forcing, "refinement_effect": refine}
 
 # %% ../../nbs/attention/90_repro.ipynb #5ceb6380
-@reproduction("token-dynamics-training")
-def repro_training(out:Path, quick:bool=False, seeds:int=3,
-                   tasks=None, # subset of TASKS (default: charlm and digits; full mode adds the pointer task)
-                  )->dict:
-    "Tiny Transformers on Brown characters, 8x8 digits (and a pointer task): free vs forced convergence, with refinements."
-    torch.set_num_threads(1)
-    tasks = tuple(tasks) if tasks is not None else (("charlm", "digits") if quick else ("charlm", "digits", "pointer"))
-    result = {"seeds": seeds, "tasks": {}, "skipped": {}}
-    for task in tasks:
-        if task == "pointer":
-            arms, steps, data = (ARMS_QUICK, 300, None) if quick else (ARMS_FULL, 400, None)
-        else:
-            data = _task_data(task)
-            if data is None:
-                msg = f"{task}: data not in the cache (symlearn fetch-data {'brown' if task == 'charlm' else 'digits'}); skipped"
-                print(msg); result["skipped"][task] = msg; continue
-            arms, steps = (ARMS_REAL_QUICK, 60) if quick else (ARMS_REAL, 250)
-        store = ResultStore(Path(out)/("training.jsonl" if task == "pointer" else f"training_{task}.jsonl"))
-        for reg, pe, refs in progress_bar(arms, leave=False):
-            for s in range(seeds):
-                key = f"{_arm_name(reg, pe, refs)}-s{s}-{steps}"
-                if not store.done(key): store.add(key, train_arm(task, reg, pe, refs, s, steps, data))
-        result["tasks"][task] = summarise_task(task, store.records, arms, seeds, steps, out)
+_arms_json = lambda arms: [[reg, pe, list(refs)] for reg, pe, refs in arms]
+TRAINING_CONFIGS = {
+    "quick": dict(tasks=["charlm", "digits"], arms_real=_arms_json(ARMS_REAL_QUICK), steps_real=60,
+                  arms_pointer=_arms_json(ARMS_QUICK), steps_pointer=300, seeds=3),
+    "full": dict(tasks=["charlm", "digits", "pointer"], arms_real=_arms_json(ARMS_REAL), steps_real=250,
+                 arms_pointer=_arms_json(ARMS_FULL), steps_pointer=400, seeds=3)}
+
+def _task_arms(cfg:dict, task:str)->tuple:
+    "(arms as (regime, pe, refinements) tuples, steps) of a task."
+    arms, steps = (cfg["arms_pointer"], cfg["steps_pointer"]) if task == "pointer" else (cfg["arms_real"], cfg["steps_real"])
+    return [(reg, pe, tuple(refs)) for reg, pe, refs in arms], steps
+
+def _training_tasks(cfg:dict)->list:
+    from symlearn.data.core import available
+    need = {"charlm": "brown", "digits": "digits"}
+    return [t for t in cfg["tasks"] if t == "pointer" or available(need[t])]
+
+def _training_units(cfg:dict)->list:
+    return [dict(task=t, arm=_arm_name(*a), seed=s) for t in _training_tasks(cfg) for a in _task_arms(cfg, t)[0] for s in range(cfg["seeds"])]
+
+def _training_run(cfg:dict, unit:dict, device:torch.device)->dict:
+    _cpu_only("token-dynamics-training", device); torch.set_num_threads(1)
+    arms, steps = _task_arms(cfg, unit["task"])
+    reg, pe, refs = next(a for a in arms if _arm_name(*a) == unit["arm"])
+    return train_arm(unit["task"], reg, pe, refs, unit["seed"], steps, None if unit["task"] == "pointer" else _task_data(unit["task"]))
+
+def _training_summarise(cfg:dict, results:list, out:Path)->dict:
+    result = {"seeds": cfg["seeds"], "tasks": {}, "skipped": {}}
+    for task in cfg["tasks"]:
+        if task not in _training_tasks(cfg):
+            msg = f"{task}: data not in the cache (symlearn fetch-data {'brown' if task == 'charlm' else 'digits'}); skipped"
+            print(msg); result["skipped"][task] = msg; continue
+        arms, steps = _task_arms(cfg, task)
+        store = {f"{u['arm']}-s{u['seed']}-{steps}": v for u, v in results if u["task"] == task}
+        result["tasks"][task] = summarise_task(task, store, arms, cfg["seeds"], steps, out)
     return result
+
+register_reproduction(Reproduction("token-dynamics-training",
+    "Tiny Transformers on Brown characters, 8x8 digits (and a pointer task): free vs forced convergence, with refinements.",
+    TRAINING_CONFIGS, _training_units, _training_run, _training_summarise))
+
+def repro_training(out:Path, quick:bool=False, seeds:int|None=None,
+                   tasks=None, # subset of TASKS (default: the configuration's: charlm and digits; full adds the pointer task)
+                  )->dict:
+    "Run `token-dynamics-training` through the runner into `out` (optionally a subset of tasks); return its summary."
+    ov = {"tasks": list(tasks)} if tasks is not None else None
+    return json.loads(run_repro("token-dynamics-training", out, "quick" if quick else "full", seeds, overrides=ov, progress=False).read_text())["summary"]

@@ -11,7 +11,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as Fn
 from torch import Tensor
-from ..core import check_choice, check_int, check_scalar, check_tensor, bad_arg
+from ..core import (check_choice, check_int, check_scalar, check_tensor, bad_arg, check_bool, check_generator,
+                           make_generator)
 from .flow import Heads, RotaryPE, _field, rope_rotate, sinusoidal_pe
 from .regimes import _eig_sym, regime, regime_from_states
 
@@ -28,10 +29,29 @@ def _skew(M): return (M - M.transpose(-1, -2)) / 2
 
 class AttentionLayer(nn.Module):
     "One residual attention layer X + h Attn(X) with optional forcing and refinements."
-    def __init__(self, d:int, n_heads:int, regime:str="free", strength:float=1.0, rho:float=0.5, eps:float=1e-2,
-                 refinements=(), rope:RotaryPE|None=None, rope_fraction:float=1.0, h:float=1.0, causal:bool=False):
+    def __init__(self, d:int, # token dimension
+                 n_heads:int, # number of heads (a divisor of d when regime='free')
+                 regime:str="free", # 'free' (unconstrained Q, K, V, W_O) or a forced regime: 'zero', 'diverge', 'cluster'
+                 strength:float=1.0, # scales V of forced heads (a change of time), > 0
+                 rho:float=0.5, # skew size of forced heads as a fraction of the margin bound, >= 0
+                 eps:float=1e-2, # floor of the forced definite parts' eigenvalues, > 0
+                 refinements=(), # any of REFINEMENTS
+                 rope:RotaryPE|None=None, # rotary encoding of the logits (None: none)
+                 rope_fraction:float=1.0, # fraction of each head's dimensions RoPE rotates, in [0, 1]
+                 h:float=1.0, # residual step, > 0
+                 causal:bool=False, # attend only to earlier tokens
+                ):
         super().__init__()
-        self.causal = bool(causal)
+        d, n_heads = check_int(d, "d", min=1), check_int(n_heads, "n_heads", min=1)
+        check_choice(regime, "regime", REGIMES)
+        if regime == "free" and d % n_heads: bad_arg("n_heads", f"a divisor of d={d}", n_heads)
+        strength, h = check_scalar(strength, "strength", low=0, low_inclusive=False), check_scalar(h, "h", low=0, low_inclusive=False)
+        rho, eps = check_scalar(rho, "rho", low=0), check_scalar(eps, "eps", low=0, low_inclusive=False)
+        rope_fraction = check_scalar(rope_fraction, "rope_fraction", 0, 1)
+        if isinstance(refinements, str): bad_arg("refinements", "a tuple of refinement names", refinements, TypeError)
+        for r in refinements: check_choice(r, "refinements", REFINEMENTS)
+        if rope is not None and not isinstance(rope, RotaryPE): bad_arg("rope", "a RotaryPE or None", rope, TypeError)
+        self.causal = check_bool(causal, "causal")
         self.d, self.H, self.regime, self.strength, self.rho, self.eps, self.h = d, n_heads, regime, strength, rho, eps, h
         self.refinements, self.rope, self.rope_fraction = tuple(refinements), rope, rope_fraction
         s = 1 / math.sqrt(d)
@@ -91,25 +111,45 @@ class AttentionLayer(nn.Module):
 # %% ../../nbs/attention/20_tiny.ipynb #5f4f6ae3
 class TinyTransformer(nn.Module):
     "A small classifier (or causal LM) whose attention branches are unnormalised Euler steps of the attention flow."
-    def __init__(self, vocab:int|None, # input vocabulary size (None with `in_features`)
+    def __init__(self,
+                 vocab:int|None, # input vocabulary size (None with `in_features`)
                  n_classes:int, # output classes
                  max_len:int=64, # longest sequence
-                 d:int=32, n_layers:int=2, n_heads:int=2, # width, depth, heads
+                 d:int=32, # token width
+                 n_layers:int=2, # number of blocks, >= 1
+                 n_heads:int=2, # heads per block
                  pe:str="absolute", # 'absolute', 'rope' or 'none'
                  regime:str="free", # 'free', 'zero', 'diverge' or 'cluster' (forced parametrisation)
                  strength:float=1.0, # eta: scales V of forced heads (a change of time)
                  refinements=(), # any of REFINEMENTS
-                 rope_base:float=10.0, rope_fraction:float=1.0, # RoPE settings (R4: fraction < 1)
-                 ffn:bool=True, final_norm:bool=False, # pre-norm FFN sublayers; LayerNorm before the readout
+                 rope_base:float=10.0, # RoPE base, > 1
+                 rope_fraction:float=1.0, # fraction of head dimensions RoPE rotates ('partial_rope')
+                 ffn:bool=True, # pre-norm feed-forward sublayers
+                 final_norm:bool=False, # LayerNorm before the readout
                  h:float=1.0, # residual step
                  refinement=None, # optional user callable layer(X, velocity) -> velocity, for other candidates
                  in_features:int|None=None, # continuous inputs [B, n, in_features] (e.g. image patches) instead of ids
                  causal:bool=False, # attend only to earlier tokens (language models)
+                 generator:torch.Generator|None=None, # initialises the parameters (None: torch's global generator)
                 ):
         super().__init__()
+        generator = check_generator(generator, device="cpu")
+        if generator is not None:                   # nn.Module initialisers draw from the global generator: fork it
+            s = int(torch.randint(0, 2**62, (1,), generator=generator))
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(s)
+                return self.__init__(vocab, n_classes, max_len, d, n_layers, n_heads, pe, regime, strength, refinements,
+                                     rope_base, rope_fraction, ffn, final_norm, h, refinement, in_features, causal)
         check_choice(pe, "pe", ("absolute", "rope", "none")); check_choice(regime, "regime", REGIMES)
+        n_classes, max_len = check_int(n_classes, "n_classes", min=1), check_int(max_len, "max_len", min=1)
+        d, n_layers, n_heads = check_int(d, "d", min=1), check_int(n_layers, "n_layers", min=1), check_int(n_heads, "n_heads", min=1)
+        if isinstance(refinements, str): bad_arg("refinements", "a tuple of refinement names", refinements, TypeError)
         for r in refinements: check_choice(r, "refinements", REFINEMENTS)
         if regime == "free" and d % n_heads: bad_arg("n_heads", f"a divisor of d={d}", n_heads)
+        rope_base = check_scalar(rope_base, "rope_base", low=1, low_inclusive=False)
+        ffn, final_norm, causal = check_bool(ffn, "ffn"), check_bool(final_norm, "final_norm"), check_bool(causal, "causal")
+        if refinement is not None and not callable(refinement): bad_arg("refinement", "a callable layer(X, velocity) -> velocity or None", refinement, TypeError)
+        if pe == "rope" and (d // n_heads if regime == "free" else d) % 2: bad_arg("d", "such that the head dimension is even for pe='rope'", d)
         if "partial_rope" in refinements and pe != "rope": bad_arg("refinements", "'partial_rope' only with pe='rope'", pe)
         if "pe_logits" in refinements and pe != "absolute": bad_arg("refinements", "'pe_logits' only with pe='absolute'", pe)
         check_scalar(rope_fraction, "rope_fraction", 0, 1)
@@ -128,9 +168,25 @@ class TinyTransformer(nn.Module):
                                    for _ in range(n_layers)]) if ffn else None
         self.norm = nn.LayerNorm(d) if final_norm else nn.Identity()
         self.out = nn.Linear(d, n_classes)
+        self.vocab, self.in_features, self.max_len = vocab, in_features, max_len
 
-    def states(self, ids:Tensor)->list: # [n_layers+1] states [B, n, d] (after each block)
+    def _check_ids(self, ids):
+        "Token ids [B, n] (integers in [0, vocab)) or continuous inputs [B, n, in_features] of the model's dtype."
+        if self.in_features is None:
+            ids = check_tensor(ids, "ids", ndim=2, dtype="int")
+            lo, hi = int(ids.min()), int(ids.max())
+            if lo < 0 or hi >= self.vocab: bad_arg("ids", f"token ids in [0, {self.vocab})", f"ids in [{lo}, {hi}]")
+        else:
+            ids = check_tensor(ids, "ids", shape=(None, None, self.in_features), dtype="float")
+            dt = self.out.weight.dtype
+            if ids.dtype != dt: bad_arg("ids", f"of dtype {dt} (the model's; convert the model with .to({ids.dtype}) to use {ids.dtype})", f"dtype {ids.dtype}", TypeError)
+        if ids.shape[1] > self.max_len: bad_arg("ids", f"sequences of at most max_len={self.max_len} tokens", f"length {ids.shape[1]}")
+        return ids
+
+    def states(self, ids:Tensor, # token ids [B, n] (or inputs [B, n, in_features])
+              )->list: # [n_layers+1] states [B, n, d] (after each block)
         "Token states at the input and after every block."
+        ids = self._check_ids(ids)
         X = self.emb(ids)
         P = self.pos[: ids.shape[1]] if self.pos is not None else None
         if P is not None: X = X + P
@@ -143,30 +199,57 @@ class TinyTransformer(nn.Module):
             out.append(X)
         return out
 
-    def forward(self, ids:Tensor)->Tensor: # logits [B, n_classes]
+    def forward(self, ids:Tensor, # token ids [B, n] (or inputs [B, n, in_features])
+               )->Tensor: # logits [B, n_classes]
+        "Class logits from the mean of the final token states."
         return self.out(self.norm(self.states(ids)[-1]).mean(1))
 
-    def token_logits(self, ids:Tensor)->Tensor: # logits [B, n, n_classes], one per position (next-token prediction)
+    def token_logits(self, ids:Tensor, # token ids [B, n] (or inputs [B, n, in_features])
+                    )->Tensor: # logits [B, n, n_classes], one per position (next-token prediction)
+        "Logits at every position (causal language models)."
         return self.out(self.norm(self.states(ids)[-1]))
 
 # %% ../../nbs/attention/20_tiny.ipynb #c86d27a9
-def pointer_task(batch:int, n:int=12, vocab:int=16, generator=None)->tuple: # (ids [B, n], labels [B])
+def pointer_task(batch:int, # number of sequences B
+                 n:int=12, # sequence length, >= 2
+                 vocab:int=16, # vocabulary size, >= n (the first token names a position)
+                 generator:torch.Generator|None=None, # drives the draw (None: torch's global generator)
+                )->tuple: # (ids [B, n], labels [B])
     "Sequences whose label is the token at the position named by the first token."
+    batch, n = check_int(batch, "batch", min=1), check_int(n, "n", min=2)
+    vocab = check_int(vocab, "vocab", min=n); generator = check_generator(generator, device="cpu")
     x = torch.randint(0, vocab, (batch, n), generator=generator)
     p = torch.randint(1, n, (batch,), generator=generator)
     x[:, 0] = p
     return x, x[torch.arange(batch), p]
 
-def train_tiny(model:TinyTransformer, steps:int=300, batch:int=64, lr:float=3e-3, n:int=12, vocab:int=16, seed:int=0,
-               eval_size:int=1000)->dict:
+def _eval_generator(generator)->torch.Generator:
+    "The fixed evaluation draw: seed 10,000 plus the training generator's initial seed (0 without one)."
+    return make_generator(10_000 + (generator.initial_seed() if generator is not None else 0))
+
+def _check_train(model, steps, batch, lr, generator):
+    if not isinstance(model, TinyTransformer): bad_arg("model", "a TinyTransformer", model, TypeError)
+    return (check_int(steps, "steps", min=0), check_int(batch, "batch", min=1), check_scalar(lr, "lr", low=0, low_inclusive=False),
+            check_generator(generator, device="cpu"))
+
+def train_tiny(model:TinyTransformer, # the model (vocab >= n, n_classes >= vocab)
+               steps:int=300, # Adam steps
+               batch:int=64, # sequences per step
+               lr:float=3e-3, # learning rate, > 0
+               n:int=12, # sequence length
+               vocab:int=16, # token vocabulary
+               generator:torch.Generator|None=None, # training batches (None: torch's global generator); the held-out set uses seed 10,000 + its initial seed
+               eval_size:int=1000, # held-out sequences
+              )->dict: # {'acc', 'loss', 'norm_ratio', 'spread_ratio'}
     "Train with Adam on the pointer task; return accuracy, loss and per-layer diagnostics on held-out data."
-    g = torch.Generator().manual_seed(seed)
+    steps, batch, lr, g = _check_train(model, steps, batch, lr, generator)
+    eval_size = check_int(eval_size, "eval_size", min=1)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     for _ in range(steps):
         x, y = pointer_task(batch, n, vocab, g)
         loss = Fn.cross_entropy(model(x), y)
         opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0); opt.step()
-    xe, ye = pointer_task(eval_size, n, vocab, torch.Generator().manual_seed(10_000 + seed))
+    xe, ye = pointer_task(eval_size, n, vocab, _eval_generator(g))
     with torch.no_grad():
         logits = model(xe); S = model.states(xe)
         norms = [s.norm(dim=-1).mean().item() for s in S]
@@ -181,22 +264,34 @@ def _diagnostics(S:list)->dict:
     spread = [((s - s.mean(1, keepdim=True)) ** 2).sum(-1).mean().sqrt().item() for s in S]
     return dict(norm_ratio=norms[-1] / norms[0], spread_ratio=spread[-1] / spread[0])
 
-def char_windows(data:Tensor, # character ids [N]
-                 batch:int, n:int, # windows and their length
-                 generator=None)->tuple: # (inputs [batch, n], next-character targets [batch, n])
+def char_windows(data:Tensor, # character ids [N], N >= n + 2
+                 batch:int, # number of windows
+                 n:int, # window length
+                 generator:torch.Generator|None=None, # drives the draw (None: torch's global generator)
+                )->tuple: # (inputs [batch, n], next-character targets [batch, n])
     "Random windows of a character stream and their one-step-shifted targets."
+    data = check_tensor(data, "data", ndim=1, dtype="int")
+    batch, n = check_int(batch, "batch", min=1), check_int(n, "n", min=1)
+    if len(data) < n + 2: bad_arg("data", f"a stream of at least n + 2 = {n + 2} characters", f"{len(data)}")
+    generator = check_generator(generator, device="cpu")
     i = torch.randint(0, len(data) - n - 1, (batch,), generator=generator)
     idx = i[:, None] + torch.arange(n + 1)
     w = data[idx]
     return w[:, :-1], w[:, 1:]
 
 def train_char_lm(model:TinyTransformer, # built with causal=True, n_classes = vocabulary size
-                  train:Tensor, valid:Tensor, # character ids [N], [M]
-                  steps:int=300, batch:int=32, n:int=64, lr:float=3e-3, seed:int=0,
+                  train:Tensor, # training character ids [N]
+                  valid:Tensor, # validation character ids [M]
+                  steps:int=300, # Adam steps
+                  batch:int=32, # windows per step
+                  n:int=64, # window length
+                  lr:float=3e-3, # learning rate, > 0
+                  generator:torch.Generator|None=None, # training windows (None: torch's global generator)
                   eval_windows:int=256, # fixed validation windows (drawn with seed 10_000)
-                 )->dict:
+                 )->dict: # {'bpc', 'loss', 'norm_ratio', 'spread_ratio'}
     "Train a causal character model; return validation bits per character and state diagnostics."
-    g = torch.Generator().manual_seed(seed)
+    steps, batch, lr, g = _check_train(model, steps, batch, lr, generator)
+    eval_windows = check_int(eval_windows, "eval_windows", min=1)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     for _ in range(steps):
         x, y = char_windows(train, batch, n, g)
@@ -214,15 +309,25 @@ def patchify(X:Tensor, # images [N, H, W]
              p:int=2, # patch side
             )->Tensor: # patches [N, (H/p)(W/p), p*p] in raster order
     "Non-overlapping p×p patches of a batch of images, as tokens."
-    N, H, W = check_tensor(X, "X", ndim=3).shape
+    N, H, W = check_tensor(X, "X", ndim=3, dtype="float").shape
+    p = check_int(p, "p", min=1)
     if H % p or W % p: bad_arg("p", f"a divisor of the image size {H}x{W}", p)
     return X.reshape(N, H // p, p, W // p, p).permute(0, 1, 3, 2, 4).reshape(N, (H // p) * (W // p), p * p)
 
 def train_vit(model:TinyTransformer, # built with in_features = p*p
-              Xtr:Tensor, ytr:Tensor, Xte:Tensor, yte:Tensor, # patch tokens [N, n, p*p] and labels
-              steps:int=300, batch:int=64, lr:float=3e-3, seed:int=0)->dict:
+              Xtr:Tensor, # training patch tokens [N, n, p*p]
+              ytr:Tensor, # training labels [N]
+              Xte:Tensor, # test patch tokens [M, n, p*p]
+              yte:Tensor, # test labels [M]
+              steps:int=300, # Adam steps
+              batch:int=64, # images per step
+              lr:float=3e-3, # learning rate, > 0
+              generator:torch.Generator|None=None, # training batches (None: torch's global generator)
+             )->dict: # {'acc', 'loss', 'norm_ratio', 'spread_ratio'}
     "Train a patch classifier; return test accuracy and state diagnostics."
-    g = torch.Generator().manual_seed(seed)
+    steps, batch, lr, g = _check_train(model, steps, batch, lr, generator)
+    Xtr = check_tensor(Xtr, "Xtr", ndim=3, dtype="float"); Xte = check_tensor(Xte, "Xte", ndim=3, dtype="float")
+    ytr = check_tensor(ytr, "ytr", shape=(Xtr.shape[0],), dtype="int"); yte = check_tensor(yte, "yte", shape=(Xte.shape[0],), dtype="int")
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     for _ in range(steps):
         i = torch.randint(0, len(Xtr), (batch,), generator=g)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 import numpy as np
-from ..core import bad_arg, check_choice
+from ..core import bad_arg, check_choice, check_bool
 
 # %% auto #0
 __all__ = ['SOURCES', 'MANIFEST', 'data_dir', 'Source', 'source', 'available', 'missing', 'sha256', 'check_sha256',
@@ -19,7 +19,7 @@ __all__ = ['SOURCES', 'MANIFEST', 'data_dir', 'Source', 'source', 'available', '
            'restricted_load', 'read_manifest', 'verify_source', 'resolve', 'fetch_data', 'load_npz']
 
 # %% ../../nbs/data/00_core.ipynb #ec586e47
-def data_dir()->Path:
+def data_dir()->Path: # the cache folder
     "The data cache: `$SYMLEARN_DATA`, else `$XDG_CACHE_HOME/symlearn` (default `~/.cache/symlearn`)."
     env = os.environ.get("SYMLEARN_DATA")
     if env: return Path(env).expanduser()
@@ -39,7 +39,13 @@ class Source:
 
 SOURCES:dict = {}
 
-def source(name:str, folder:str, package:str, groups=(), description:str="", files=()):
+def source(name:str, # CLI name, e.g. 'fashion-mnist'
+           folder:str, # subfolder of the cache
+           package:str, # 'registry:name==version' it comes from
+           groups=(), # bundles the source belongs to, e.g. ('core',)
+           description:str="", # one line for `symlearn fetch-data --list`
+           files=(), # files whose presence means 'available'
+          ): # a decorator registering `fetch(dest, tmp)` as the source's fetcher
     "Decorator: register `fetch(dest, tmp)` as the fetcher of source `name`."
     def deco(fn):
         SOURCES[name] = Source(name, folder, fn, package, tuple(groups), description, tuple(files))
@@ -48,8 +54,9 @@ def source(name:str, folder:str, package:str, groups=(), description:str="", fil
 
 # %% ../../nbs/data/00_core.ipynb #9e8dd6b0
 def available(name:str, # source name, e.g. 'fashion-mnist'
-             )->bool:
+             )->bool: # True when the source's files are cached
     "True if the source's files are in the cache (used to skip real-data tests)."
+    if not isinstance(name, str): bad_arg("name", "a data source name (str)", name, TypeError)
     _load_all()
     if name not in SOURCES: bad_arg("name", f"a registered data source ({', '.join(sorted(SOURCES))})", repr(name))
     s = SOURCES[name]
@@ -59,7 +66,7 @@ def available(name:str, # source name, e.g. 'fashion-mnist'
 def missing(name:str, # source name
             what:str, # human name of the data, e.g. 'Fashion-MNIST'
             path_hint:str="", # how to pass the original data instead
-           )->FileNotFoundError:
+           )->FileNotFoundError: # the FileNotFoundError to raise
     "The error a loader raises when its data is not in the cache."
     d = data_dir()/SOURCES[name].folder if name in SOURCES else data_dir()
     msg = (f"{what} not found in {d} (cache set by SYMLEARN_DATA). Run: symlearn fetch-data {name}")
@@ -73,18 +80,22 @@ def _load_all():
     for m in pkgutil.iter_modules(pkg.__path__, "symlearn.data."): importlib.import_module(m.name)
 
 # %% ../../nbs/data/00_core.ipynb #ce794686
-def sha256(path:Path|str)->str:
+def sha256(path:Path|str, # a file
+          )->str: # hex digest
     "SHA-256 hex digest of a file."
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""): h.update(chunk)
     return h.hexdigest()
 
-def check_sha256(path:Path, expected:str)->Path:
+def check_sha256(path:Path, # a file
+                 expected:str, # the expected hex digest
+                )->Path: # `path`
     "Raise a `ValueError` naming `path` unless its SHA-256 is `expected`."
+    if not isinstance(expected, str) or len(expected) != 64: bad_arg("expected", "a SHA-256 hex digest (64 characters)", expected, TypeError if not isinstance(expected, str) else ValueError)
     got = sha256(path)
     if got != expected:
-        raise ValueError(f"{Path(path).name}: SHA-256 mismatch (expected {expected}, got {got}); "
+        raise ValueError(f"{Path(path).name}: SHA-256 mismatch (`expected` {expected}, got {got}); "
                          "the package changed or the download is corrupt")
     return Path(path)
 
@@ -102,14 +113,22 @@ def _one(tmp:Path, pattern:str)->Path:
     if len(hits) != 1: raise RuntimeError(f"expected one file matching {pattern} in {tmp}; found {len(hits)}")
     return hits[0]
 
-def apt_download(pkg:str, version:str, sha:str, tmp:Path)->Path:
+def apt_download(pkg:str, # Debian package name
+                 version:str, # exact version
+                 sha:str, # SHA-256 of the .deb
+                 tmp:Path, # scratch folder
+                )->Path: # the extraction root
     "Download a pinned Debian package (no dependencies) into `tmp` and extract it; return the extraction root."
     _run(["apt-get", "download", f"{pkg}={version}"], cwd=tmp)
     deb = check_sha256(_one(tmp, f"{pkg}_*.deb"), sha)
     root = Path(tmp)/f"{pkg}-x"; _run(["dpkg", "-x", str(deb), str(root)]); deb.unlink()
     return root
 
-def npm_pack(pkg:str, version:str, sha:str, tmp:Path)->Path:
+def npm_pack(pkg:str, # npm package name
+             version:str, # exact version
+             sha:str, # SHA-256 of the tarball
+             tmp:Path, # scratch folder
+            )->Path: # the extracted `package/` folder
     "Download a pinned npm tarball into `tmp` (no install scripts run); return the extracted `package/` folder."
     _run(["npm", "pack", f"{pkg}@{version}", "--silent"], cwd=tmp)
     tgz = check_sha256(_one(tmp, f"{pkg}-{version}.tgz"), sha)
@@ -118,9 +137,13 @@ def npm_pack(pkg:str, version:str, sha:str, tmp:Path)->Path:
     tgz.unlink()
     return root/"package"
 
-def pip_download(pkg:str, version:str, sha:str, tmp:Path, sdist:bool=False,
+def pip_download(pkg:str, # PyPI project name
+                 version:str, # exact version
+                 sha:str, # SHA-256 of the archive
+                 tmp:Path, # scratch folder
+                 sdist:bool=False, # the source distribution instead of a wheel
                  platform:str|None=None, # pin a platform-specific wheel, e.g. 'manylinux_2_17_x86_64' (+ cp311)
-                )->Path:
+                )->Path: # the downloaded archive
     "Download a pinned PyPI wheel (or sdist) without installing or importing it; return the archive path."
     import sys
     cmd = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "-d", str(tmp), f"{pkg}=={version}"]
@@ -133,7 +156,10 @@ def pip_download(pkg:str, version:str, sha:str, tmp:Path, sdist:bool=False,
     if len(hits) != 1: raise RuntimeError(f"expected one archive for {pkg}=={version} in {tmp}; found {len(hits)}")
     return check_sha256(hits[0], sha)
 
-def extract_member(archive:Path, member_suffix:str, dest:Path)->Path:
+def extract_member(archive:Path, # a zip or tar archive
+                   member_suffix:str, # the end of the member's path
+                   dest:Path, # the file to write
+                  )->Path: # `dest`
     "Extract the one member of a zip/tar archive whose path ends with `member_suffix` to `dest`."
     archive = Path(archive); dest = Path(dest); dest.parent.mkdir(parents=True, exist_ok=True)
     if zipfile.is_zipfile(archive):
@@ -187,7 +213,8 @@ def _stub_factory(name):
     def f(*args, **kw): s = _stub_class(name)(*args, **kw); return s
     return f
 
-def restricted_load(f)->object:
+def restricted_load(f, # a binary file object
+                   )->object: # the unpickled object (arrays, containers, stubs)
     "Unpickle from the binary file object `f` with `RestrictedUnpickler`."
     return RestrictedUnpickler(f, encoding="latin1").load()
 
@@ -195,7 +222,8 @@ def restricted_load(f)->object:
 MANIFEST = "MANIFEST.tsv"
 _COLS = ["source", "package", "file", "bytes", "sha256"]
 
-def read_manifest(root:Path|None=None)->list:
+def read_manifest(root:Path|None=None, # the cache (default: `data_dir()`)
+                 )->list: # one dict per row
     "Rows of the cache's `MANIFEST.tsv` as dicts."
     p = (root or data_dir())/MANIFEST
     if not p.exists(): return []
@@ -207,7 +235,9 @@ def _write_manifest(rows:list, root:Path):
         w = csv.DictWriter(f, _COLS, delimiter="\t"); w.writeheader(); w.writerows(rows)
     tmp.replace(root/MANIFEST)
 
-def verify_source(name:str, root:Path|None=None)->bool:
+def verify_source(name:str, # source name
+                  root:Path|None=None, # the cache (default: `data_dir()`)
+                 )->bool: # True when every file matches
     "True if every manifest file of source `name` exists with its recorded size and SHA-256."
     root = root or data_dir()
     rows = [r for r in read_manifest(root) if r["source"] == name]
@@ -219,8 +249,13 @@ def verify_source(name:str, root:Path|None=None)->bool:
     return True
 
 # %% ../../nbs/data/00_core.ipynb #2bbd80c0
-def resolve(names:Iterable[str])->list:
+def resolve(names:Iterable[str], # source and group names, e.g. ['core']
+           )->list: # source names, each once
     "Source names for a mix of source and group names ('all' is every source)."
+    if isinstance(names, str) or not hasattr(names, "__iter__"): bad_arg("names", "a list of source or group names (e.g. ['core'])", names, TypeError)
+    names = list(names)
+    for n in names:
+        if not isinstance(n, str): bad_arg("names", "a list of source or group names (str)", n, TypeError)
     _load_all()
     out = []
     for n in names:
@@ -237,8 +272,10 @@ def resolve(names:Iterable[str])->list:
 def fetch_data(names:Iterable[str]=("core",), # sources or groups to fetch
                force:bool=False, # refetch even if present and verified
                log:Callable=print, # progress messages
-              )->dict:
+              )->dict: # {source name: 'ok' | 'cached' | error message}
     "Fetch sources into the cache; returns {name: 'ok'|'cached'|error message}."
+    force = check_bool(force, "force")
+    if not callable(log): bad_arg("log", "a callable (e.g. print)", log, TypeError)
     root = data_dir(); root.mkdir(parents=True, exist_ok=True)
     status = {}
     for name in resolve(names):
@@ -265,10 +302,12 @@ def fetch_data(names:Iterable[str]=("core",), # sources or groups to fetch
     return status
 
 # %% ../../nbs/data/00_core.ipynb #e8ec4627
-def load_npz(path:Path|str, keys:Iterable[str]=())->dict:
+def load_npz(path:Path|str, # an .npz file
+             keys:Iterable[str]=(), # arrays that must be present
+            )->dict: # {array name: array}
     "Arrays of an `.npz` file, read with `allow_pickle=False`; checks that `keys` are present."
     with np.load(path, allow_pickle=False) as z:
         out = {k: z[k] for k in z.files}
     miss = [k for k in keys if k not in out]
-    if miss: raise ValueError(f"{Path(path).name}: missing arrays {miss}; refetch with `symlearn fetch-data`")
+    if miss: raise ValueError(f"{Path(path).name}: missing arrays {miss} (asked for by `keys`); refetch with `symlearn fetch-data`")
     return out

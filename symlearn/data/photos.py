@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import Tensor
-from ..core import check_choice, check_int, make_generator, bad_arg
+from ..core import check_choice, check_int, make_generator, bad_arg, default_float, check_generator, check_tensor
 from .core import source, data_dir, missing, pip_download, apt_download, extract_member
 
 # %% auto #0
@@ -41,10 +41,12 @@ def _fetch_opencv(dest:Path, tmp:Path):
 # %% ../../nbs/data/11_photos.ipynb #8392d5e9
 def read_image(path:Path|str, # a JPEG/PNG/... file Pillow can open
                max_size:int|None=None, # shrink so that max(H, W) <= max_size (None: full size)
-               dtype:torch.dtype=torch.float32,
+               dtype:torch.dtype|None=None, # float dtype (default: torch's default, float32)
               )->Tensor: # [3, H, W] in [0, 1]
     "An image file as an RGB float tensor `[3, H, W]` in [0, 1]."
     from PIL import Image
+    dtype = default_float(dtype)
+    if max_size is not None: max_size = check_int(max_size, "max_size", min=1)
     f = Path(path)
     if not f.exists(): raise FileNotFoundError(f"{f} does not exist")
     with Image.open(f) as im:
@@ -57,19 +59,19 @@ def read_image(path:Path|str, # a JPEG/PNG/... file Pillow can open
     return torch.from_numpy(a.copy()).permute(2, 0, 1).to(dtype) / 255
 
 # %% ../../nbs/data/11_photos.ipynb #d05c4f6e
-def photo_names()->dict:
+def photo_names()->dict: # {photo name: data source}
     "Known photo names and the data source that holds each."
     return {**{k: "photos" for k in SKIMAGE_PHOTOS}, **{k: "opencv-samples" for k in OPENCV_PHOTOS}}
 
 def load_photo(name:str='astronaut', # a name from `photo_names()` (e.g. 'astronaut', 'coffee', 'starry_night')
                path:Path|str|None=None, # any image file instead of the cache (wins over `name`)
                max_size:int|None=None, # shrink so that max(H, W) <= max_size
-               dtype:torch.dtype=torch.float32,
+               dtype:torch.dtype|None=None, # float dtype (default: torch's default, float32)
               )->Tensor: # [3, H, W] in [0, 1]
     "A cached sample photo (or any image file via `path=`) as an RGB tensor `[3, H, W]` in [0, 1]."
-    if path is not None: return read_image(path, max_size, dtype)
     names = photo_names()
-    check_choice(name, "name", list(names))
+    check_choice(name, "name", list(names))                       # checked even when `path` is given: no silent typo
+    if path is not None: return read_image(path, max_size, dtype)
     src = names[name]
     folder, fname = ("photos-skimage", SKIMAGE_PHOTOS[name]) if src == "photos" else ("opencv-samples", OPENCV_PHOTOS[name])
     f = data_dir()/folder/fname
@@ -82,7 +84,8 @@ def image_pixels(img:Tensor, # image [3, H, W]
                  generator:torch.Generator|None=None, # drives the draw
                 )->Tensor: # [n, 3]
     "The pixels of an image as points in RGB space, optionally a seeded random subset."
-    if not isinstance(img, Tensor) or img.ndim != 3 or img.shape[0] != 3: bad_arg("img", "a tensor of shape [3, H, W]", img)
+    img = check_tensor(img, "img", shape=(3, None, None), dtype="float")
+    generator = check_generator(generator, device="cpu")
     P = img.reshape(3, -1).T
     if n is None: return P
     n = check_int(n, "n", min=1, max=P.shape[0])

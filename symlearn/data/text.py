@@ -10,7 +10,7 @@ import math, shutil
 from pathlib import Path
 import torch
 from torch import Tensor
-from ..core import check_choice, check_scalar, bad_arg
+from ..core import check_choice, check_scalar, bad_arg, check_tensor
 from .core import source, data_dir, available, missing, npm_pack, apt_download
 
 # %% auto #0
@@ -26,6 +26,7 @@ BROWN_GENRES = {"a": "press: reportage", "b": "press: editorial", "c": "press: r
 def untag_brown(text:str, # one Brown file in form C (`word/tag` tokens, one sentence per line)
                )->str: # one sentence per line, words separated by single spaces
     "Plain text of a tagged Brown file: tags removed, blank lines dropped."
+    if not isinstance(text, str): bad_arg("text", "a str", text, TypeError)
     lines = []
     for line in text.splitlines():
         toks = line.split()
@@ -71,10 +72,11 @@ TEXTS = ("brown", "kjv")
 
 def load_text(name:str="brown", # a cached corpus: 'brown'
               path:Path|str|None=None, # any UTF-8 text file (or a Brown folder); wins over the cache
-             )->str:
+             )->str: # the corpus as one string
     "A text corpus as one string."
-    if path is not None and Path(path).is_file(): return Path(path).read_text(encoding="utf-8")
+    if not isinstance(name, str): bad_arg("name", f"one of {', '.join(map(repr, TEXTS))}", name, TypeError)
     check_choice(name, "name", TEXTS)
+    if path is not None and Path(path).is_file(): return Path(path).read_text(encoding="utf-8")
     if path is not None and not Path(path).exists(): raise FileNotFoundError(f"{path}: no such file or folder")
     if name == "kjv":
         f = data_dir()/"text/kjv/kjv.txt"
@@ -106,24 +108,37 @@ def _book_starts(text:str)->list:
     import re
     return [m.start() for m in re.finditer(r"^(?:[1-3] )?[A-Z][A-Za-z ]*[a-z] 1$", text, flags=re.M)]
 
-def strip_verse_numbers(text:str)->str:
+def strip_verse_numbers(text:str, # the KJV dump
+                       )->str: # the text without verse numbers
     "KJV dump without the leading verse numbers (`  12 And ...` -> `And ...`)."
+    if not isinstance(text, str): bad_arg("text", "a str", text, TypeError)
     import re
     return re.sub(r"^ +\d+ ", "", text, flags=re.M)      # verse lines start with spaces; `1 Samuel 1` headers do not
 
 # %% ../../nbs/data/30_text.ipynb #dad31be2
-def char_vocab(text:str)->str:
+def char_vocab(text:str, # any text
+              )->str: # the sorted distinct characters
     "The sorted distinct characters of `text`: index i is the id of character `vocab[i]`."
+    if not isinstance(text, str): bad_arg("text", "a str", text, TypeError)
     return "".join(sorted(set(text)))
 
-def encode_chars(text:str, vocab:str)->Tensor: # int64 [len(text)]
+def encode_chars(text:str, # the text to encode
+                 vocab:str, # the vocabulary (`char_vocab`)
+                )->Tensor: # int64 [len(text)]
     "Character ids of `text` under `vocab`; an unknown character is an error naming it."
+    if not isinstance(text, str): bad_arg("text", "a str", text, TypeError)
+    if not isinstance(vocab, str) or not vocab: bad_arg("vocab", "a non-empty str (from `char_vocab`)", vocab, TypeError)
     idx = {c: i for i, c in enumerate(vocab)}
     try: return torch.tensor([idx[c] for c in text], dtype=torch.int64)
     except KeyError as e: bad_arg("text", "characters of the vocabulary", f"{e.args[0]!r}")
 
-def decode_chars(ids:Tensor, vocab:str)->str:
+def decode_chars(ids:Tensor, # character ids, 1-D
+                 vocab:str, # the vocabulary (`char_vocab`)
+                )->str: # the decoded text
     "Text of a 1-d tensor (or list) of character ids."
+    if not isinstance(vocab, str) or not vocab: bad_arg("vocab", "a non-empty str (from `char_vocab`)", vocab, TypeError)
+    ids = check_tensor(ids, "ids", ndim=1, dtype="int", convert=True, nonempty=False)
+    if ids.numel() and (int(ids.min()) < 0 or int(ids.max()) >= len(vocab)): bad_arg("ids", f"character ids in [0, {len(vocab)})", f"ids in [{int(ids.min())}, {int(ids.max())}]")
     return "".join(vocab[int(i)] for i in ids)
 
 # %% ../../nbs/data/30_text.ipynb #4e23b222
@@ -135,6 +150,8 @@ def text_split(name:str="brown", # a cached corpus ('brown')
               )->tuple: # (train text, validation text)
     "Deterministic train/validation texts: by document within each genre for Brown, the tail for a plain file."
     check_scalar(valid_frac, "valid_frac", 0, 1, low_inclusive=False, high_inclusive=False)
+    if not isinstance(name, str): bad_arg("name", f"one of {', '.join(map(repr, TEXTS))}", name, TypeError)
+    check_choice(name, "name", TEXTS)
     if path is not None and Path(path).is_file():
         text = load_text(path=path); cut = int(len(text) * (1 - valid_frac))
         nl = text.rfind("\n", 0, cut); cut = nl + 1 if nl > 0 else cut
@@ -150,7 +167,9 @@ def text_split(name:str="brown", # a cached corpus ('brown')
         (va if _valid_doc(rank[k[1]], valid_frac) else tr).append(doc)
     return "\n".join(tr), "\n".join(va)
 
-def load_char_corpus(name:str="brown", path:Path|str|None=None, valid_frac:float=0.1,
+def load_char_corpus(name:str="brown", # a cached corpus: 'brown' or 'kjv'
+                     path:Path|str|None=None, # a UTF-8 text file or a Brown folder instead
+                     valid_frac:float=0.1, # validation fraction, in (0, 1)
                     )->dict: # {'train': int64 [N], 'valid': int64 [M], 'vocab': str}
     "Character-id tensors of the train and validation texts, with their shared vocabulary."
     tr, va = text_split(name, path, valid_frac)

@@ -42,8 +42,11 @@ def _rand_ws(spec, B, gen):
                        [torch.randn(B, spec.widths[i + 1], generator=gen) for i in range(spec.num_layers)], spec=spec)
 
 @benchmark("metanets")
-def bench_metanets(quick:bool=False)->dict:
+def bench_metanets(quick:bool=False, # smaller sizes
+                   device:str|torch.device="cpu", # where every model runs
+                  )->dict: # {'rows', 'ratios'}
     "Parameters and fwd+bwd time: Monomial-NFN vs HNP vs NP (ours and nfn's) on the same batch."
+    device = torch.device(device)
     try: import nfn.layers; have_nfn = True
     except ImportError: have_nfn = False
     gen = torch.Generator().manual_seed(0)
@@ -53,14 +56,15 @@ def bench_metanets(quick:bool=False)->dict:
     B, reps = (8, 2) if quick else (32, 5)
     rows, ratios = [], {}
     for sname, spec in specs.items():
-        ws = _rand_ws(spec, B, gen)
+        ws = _rand_ws(spec, B, gen).map(lambda t: t.to(device))
         models = {"Monomial": MonomialNFN(spec), "HNP": HNP(spec), "NP": NP(spec)}
         if have_nfn: models |= {"HNP (nfn)": _NFNModel(spec, "hnp"), "NP (nfn)": _NFNModel(spec, "np")}
         r = {}
         for name, m in models.items():
+            m.to(device)
             def step(): m.zero_grad(); m(ws).sum().backward()
             t = time_fn(step, repeats=reps, warmup=1)
-            r[name] = {"spec": sname, "model": name, "params": sum(p.numel() for p in m.parameters()), "fwd_bwd_ms": 1e3 * t, "batch": B}
+            r[name] = {"device": device.type, "spec": sname, "model": name, "params": sum(p.numel() for p in m.parameters()), "fwd_bwd_ms": 1e3 * t, "batch": B}
             rows.append(r[name])
         ratios[f"{sname}: params Monomial/HNP"] = r["Monomial"]["params"] / r["HNP"]["params"]
         ratios[f"{sname}: time Monomial/HNP"] = r["Monomial"]["fwd_bwd_ms"] / r["HNP"]["fwd_bwd_ms"]

@@ -10,9 +10,10 @@ import torch
 from torch import Tensor, nn
 import torch.nn.functional as F
 from ..core import check_int, check_choice, check_scalar, check_tensor, bad_arg
-from ..weightspace.groups import NetSpec, WeightSpace, sample_monomial, forward
+from ..weightspace.groups import NetSpec, WeightSpace, MonomialElement, sample_monomial, forward, _check_generator, _check_bool, _init_rng, _check_result
+from ..equivariance import check_equivariance
 from ..weightspace.zoo import pixel_grid
-from .layers import _check_spec
+from .layers import _check_spec, _param_dtype
 from .models import WeightSpaceModel, EquivariantNFN, mlp_head
 
 # %% auto #0
@@ -21,8 +22,8 @@ __all__ = ['EDITS', 'EDITORS', 'sign_perm', 'render_grad', 'layer_scales', 'scal
 
 # %% ../../nbs/metanets/02_inr.ipynb #3722081e
 def sign_perm(ws:WeightSpace, # tanh or sin networks (e.g. SIREN INRs)
-              generator:torch.Generator|None=None,
-             )->WeightSpace:
+              generator:torch.Generator|None=None, # source of randomness; None: torch's global RNG
+             )->WeightSpace: # the transformed networks
     "A random hidden-neuron permutation × sign flip per network: every network still computes the same function."
     if not isinstance(ws, WeightSpace): bad_arg("ws", "a WeightSpace", ws, TypeError)
     if ws.activation not in ("tanh", "sin"): bad_arg("ws", "tanh or sin networks (odd activation)", f"activation {ws.activation!r}")
@@ -32,32 +33,50 @@ def render_grad(ws:WeightSpace, # B INRs 2 -> ... -> 1
                 shape:tuple, # (h, w)
                )->Tensor: # [B, h, w]
     "Evaluate every INR on the pixel grid, differentiably (for losses on rendered images)."
+    if not isinstance(ws, WeightSpace) or ws.spec.widths[0] != 2 or ws.spec.widths[-1] != 1 or ws.spec.num_conv:
+        bad_arg("ws", "a WeightSpace of INRs 2 -> ... -> 1", ws, TypeError)
+    if not isinstance(shape, (tuple, list)) or len(shape) != 2: bad_arg("shape", "a pair (h, w)", shape, TypeError)
     h, w = (check_int(v, "shape", min=1) for v in shape)
     return forward(ws, pixel_grid(h, w, ws.dtype, ws.device))[..., 0].reshape(-1, h, w)
 
 # %% ../../nbs/metanets/02_inr.ipynb #de95bef5
 def layer_scales(ws:WeightSpace, # the training networks
-                 eps:float=1e-12)->tuple: # (weight scales [L], bias scales [L])
+                 eps:float=1e-12, # floor of the scales (an all-zero tensor gets `eps`, not 0)
+                )->tuple: # (weight scales [L], bias scales [L])
     "Root mean square of every weight and bias tensor over all networks: one positive constant per tensor."
+    if not isinstance(ws, WeightSpace): bad_arg("ws", "a WeightSpace", ws, TypeError)
+    eps = check_scalar(eps, "eps", low=0, low_inclusive=False)
     w = torch.stack([t.pow(2).mean().sqrt() for t in ws.weights]).clamp_min(eps)
     b = torch.stack([t.pow(2).mean().sqrt() for t in ws.biases]).clamp_min(eps)
     return w, b
 
-def scale_layers(ws:WeightSpace, scales:tuple)->WeightSpace:
+def scale_layers(ws:WeightSpace, # networks
+                 scales:tuple, # (weight scales [L], bias scales [L]), positive (`layer_scales`)
+                )->WeightSpace: # the rescaled networks
     "Divide layer i's weights by scales[0][i] and its biases by scales[1][i]."
-    w, b = scales
+    if not isinstance(ws, WeightSpace): bad_arg("ws", "a WeightSpace", ws, TypeError)
+    if not isinstance(scales, (tuple, list)) or len(scales) != 2: bad_arg("scales", "a pair (weight scales, bias scales)", scales, TypeError)
+    w, b = (check_tensor(t, f"scales[{i}]", ndim=1, dtype="float") for i, t in enumerate(scales))
+    if bool((w <= 0).any()) or bool((b <= 0).any()): bad_arg("scales", "positive scales", "a scale <= 0")
     if len(w) != ws.num_layers or len(b) != ws.num_layers: bad_arg("scales", f"{ws.num_layers} weight and bias scales", f"{len(w)} and {len(b)}")
-    return WeightSpace([t / c.to(t) for t, c in zip(ws.weights, w)], [t / c.to(t) for t, c in zip(ws.biases, b)], spec=ws.spec, check_finite=False)
+    out = WeightSpace([t / c.to(t) for t, c in zip(ws.weights, w)], [t / c.to(t) for t, c in zip(ws.biases, b)], spec=ws.spec, check_finite=False)
+    return _check_result(out, "scales", "dividing by the scales")
 
 # %% ../../nbs/metanets/02_inr.ipynb #f242bb6b
 class FlatMLP(WeightSpaceModel):
     "MLP on the flattened weights (not invariant to any weight-space symmetry): `(batch, out_features)`."
-    def __init__(self, spec:NetSpec, hidden:int=256, out_features:int=1, layers:int=2):
+    def __init__(self, spec:NetSpec, # architecture of the networks read
+                 hidden:int=256, # width of the hidden layers
+                 out_features:int=1, # outputs per network
+                 layers:int=2, # number of hidden layers
+                 generator:torch.Generator|None=None, # initialise the parameters from this generator (global RNG untouched); None: torch's global RNG
+                ):
         super().__init__()
         self.spec = _check_spec(spec)
-        self.head = mlp_head(spec.num_params, check_int(hidden, "hidden", min=1), check_int(out_features, "out_features", min=1), layers)
-    def forward(self, ws:WeightSpace)->Tensor:
-        self._input(ws)                    # checks the architecture
+        self.head = mlp_head(spec.num_params, check_int(hidden, "hidden", min=1), check_int(out_features, "out_features", min=1), layers, generator=generator)
+    def forward(self, ws:WeightSpace, # B networks of the model's architecture and dtype
+               )->Tensor: # [B, out_features]
+        self._input(ws)                    # checks the architecture, dtype and finiteness
         return self.head(ws.flatten())
 
 # %% ../../nbs/metanets/02_inr.ipynb #5b46cf20
@@ -88,17 +107,28 @@ class WeightEditor(nn.Module):
                  scale_init:float=0.01, # initial s (small: training starts near the identity edit)
                 ):
         super().__init__()
+        if not isinstance(net, nn.Module): bad_arg("net", "an nn.Module (WeightSpace -> WeightSpace)", net, TypeError)
         self.net, self.scale = net, nn.Parameter(torch.tensor(float(check_scalar(scale_init, "scale_init"))))
-    def delta(self, ws:WeightSpace)->WeightSpace: return self.net(ws).map(lambda t: t * self.scale)
-    def forward(self, ws:WeightSpace)->WeightSpace: return ws + self.delta(ws)
+    def delta(self, ws:WeightSpace, # networks to edit
+             )->WeightSpace: # s·E(θ)
+        "The edit s·E(θ)."
+        return self.net(ws).map(lambda t: t * self.scale)
+    def forward(self, ws:WeightSpace, # networks to edit
+               )->WeightSpace: # θ + s·E(θ), checked finite
+        return ws + self.delta(ws)
 
 class FlatMLPEditor(WeightSpaceModel):
     "Flat weights → MLP → flat weights of the same spec (no symmetry)."
-    def __init__(self, spec:NetSpec, hidden:int=256, layers:int=2):
+    def __init__(self, spec:NetSpec, # architecture of the networks edited
+                 hidden:int=256, # width of the hidden layers
+                 layers:int=2, # number of hidden layers
+                 generator:torch.Generator|None=None, # initialise the parameters from this generator (global RNG untouched); None: torch's global RNG
+                ):
         super().__init__()
         self.spec = _check_spec(spec)
-        self.mlp = mlp_head(spec.num_params, check_int(hidden, "hidden", min=1), spec.num_params, layers)
-    def forward(self, ws:WeightSpace)->WeightSpace:
+        self.mlp = mlp_head(spec.num_params, check_int(hidden, "hidden", min=1), spec.num_params, layers, generator=generator)
+    def forward(self, ws:WeightSpace, # networks to edit
+               )->WeightSpace: # networks of the same spec
         self._input(ws)
         return WeightSpace.unflatten(self.mlp(ws.flatten()), ws.spec)
 
@@ -108,17 +138,26 @@ def build_editor(name:str, # one of `EDITORS`
                  ws:WeightSpace, # networks shaped like the ones to edit
                  channels:tuple=(16, 16), # hidden channels of the equivariant editors
                  hidden:int=256, # MLP editor width
-                 scale_init:float=0.01,
-                )->WeightEditor:
+                 scale_init:float=0.01, # initial step s
+                 generator:torch.Generator|None=None, # initialise the parameters from this generator (global RNG untouched); None: torch's global RNG
+                )->WeightEditor: # the editor
     "A residual editor θ + s·E(θ) of the named kind for networks shaped like `ws`."
     check_choice(name, "name", EDITORS)
-    if name == "MLP": net = FlatMLPEditor.for_space(ws, hidden=hidden)
-    else: net = EquivariantNFN.for_space(ws, layer=name.lower(), channels=tuple(channels))
+    if not isinstance(channels, (tuple, list)): bad_arg("channels", "a tuple of channel counts", channels, TypeError)
+    if name == "MLP": net = FlatMLPEditor.for_space(ws, hidden=hidden, generator=generator)
+    else: net = EquivariantNFN.for_space(ws, layer=name.lower(), channels=tuple(channels), generator=generator)
     return WeightEditor(net, scale_init)
 
+def _tensors(ws:WeightSpace)->tuple: return ws.weights + ws.biases
+
 def edit_commutation_error(editor:nn.Module, # WeightSpace -> WeightSpace
-                           ws:WeightSpace, g, # networks and a group element (`sample_monomial`)
-                          )->float:
-    "max over tensors of |edit(g·θ) − g·edit(θ)| / max |g·edit(θ)|."
-    a, b = editor(g.act(ws)), g.act(editor(ws))
-    return max(((p - q).abs().max() / q.abs().max()).item() for p, q in zip(a.weights + a.biases, b.weights + b.biases))
+                           ws:WeightSpace, # the networks
+                           g:MonomialElement, # a group element (`sample_monomial`), batch `ws.batch_size`
+                          )->float: # the relative error
+    "max over tensors of |edit(g·θ) − g·edit(θ)| / max |g·edit(θ)| (`check_equivariance` with this one element)."
+    if not isinstance(ws, WeightSpace): bad_arg("ws", "a WeightSpace", ws, TypeError)
+    if not isinstance(g, MonomialElement): bad_arg("g", "a MonomialElement", g, TypeError)
+    L = ws.num_layers
+    out = lambda w: _tensors(editor(w))
+    act_out = lambda g, y: _tensors(g.act(WeightSpace(list(y[:L]), list(y[L:]), spec=ws.spec, check_finite=False)))
+    return check_equivariance(out, ws, lambda _: g, lambda g, a: (g.act(a[0]),), act_out, n_samples=1).max_rel_error

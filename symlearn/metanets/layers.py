@@ -11,13 +11,15 @@ from typing import NamedTuple, Sequence
 import numpy as np
 import torch
 from torch import Tensor, nn
-from ..core import check_int, check_choice, check_tensor, bad_arg
-from ..weightspace.groups import NetSpec, WeightSpace
+from ..core import check_int, check_choice, check_tensor, check_scalar, bad_arg
+from ..weightspace.groups import NetSpec, WeightSpace, MonomialElement, _check_generator, _check_bool, _init_rng
+from ..equivariance import check_equivariance
 
 # %% auto #0
 __all__ = ['GROUPS', 'Feat', 'to_feat', 'feat_to_ws', 'fold', 'unfold', 'ChannelMix', 'init_terms_', 'check_feat', 'rep_matrix',
-           'random_rep', 'commutant_dim', 'layer_span', 'MonomialLinear', 'monomial_num_params', 'equivariance_error',
-           'NPLinear', 'HNPLinear', 'dimension_table', 'NPPool', 'HNPPool', 'MonomialInvariantPool', 'StatFeatures']
+           'random_rep', 'commutant_dim', 'layer_span', 'MonomialLinear', 'monomial_num_params', 'act_feat',
+           'equivariance_error', 'NPLinear', 'HNPLinear', 'dimension_table', 'NPPool', 'HNPPool',
+           'MonomialInvariantPool', 'StatFeatures']
 
 # %% ../../nbs/metanets/00_layers.ipynb #1ca942c8
 class Feat(NamedTuple):
@@ -35,41 +37,63 @@ class Feat(NamedTuple):
         B, C = self.batch_size, self.channels
         return torch.cat([t.reshape(B, C, -1) for wb in zip(self.weights, self.biases) for t in wb], 2)
 
-def to_feat(ws:WeightSpace)->Feat:
+def to_feat(ws:WeightSpace, # B networks
+           )->Feat: # weights [B, 1, n_i, n_{i-1}(, kh, kw)], biases [B, 1, n_i]
     "The one-channel features of a `WeightSpace`."
     if not isinstance(ws, WeightSpace): bad_arg("ws", "a WeightSpace", ws, TypeError)
     return Feat(*ws.features())
 
-def feat_to_ws(feat:Feat, spec:NetSpec)->WeightSpace:
+def feat_to_ws(feat:Feat, # one-channel features
+               spec:NetSpec, # the architecture they describe
+              )->WeightSpace: # B networks of `spec` (not checked for finiteness: metanetwork outputs in training loops)
     "A one-channel `Feat` back to a `WeightSpace` of `spec`."
+    if not isinstance(feat, Feat): bad_arg("feat", "a Feat", feat, TypeError)
+    if not isinstance(spec, NetSpec): bad_arg("spec", "a NetSpec", spec, TypeError)
     if feat.channels != 1: bad_arg("feat", "one channel", f"{feat.channels} channels")
     return WeightSpace([w[:, 0] for w in feat.weights], [b[:, 0] for b in feat.biases], spec=spec, check_finite=False)
 
-def fold(w:Tensor)->Tensor:
+def fold(w:Tensor, # weight features [B, C, o, i] (dense) or [B, C, o, i, kh, kw] (conv)
+        )->Tensor: # [B, C·kh·kw, o, i]
     "Fold conv kernel positions into channels: `[B, C, o, i, kh, kw] -> [B, C·kh·kw, o, i]` (dense: unchanged)."
+    check_tensor(w, "w", ndim=(4, 6), finite=False, nonempty=False)
     if w.ndim == 4: return w
     B, C, o, i, kh, kw = w.shape
     return w.permute(0, 1, 4, 5, 2, 3).reshape(B, C * kh * kw, o, i)
 
-def unfold(w:Tensor, kernel:tuple)->Tensor:
+def unfold(w:Tensor, # folded weight features [B, C·kh·kw, o, i]
+           kernel:tuple, # (kh, kw), or () for a dense layer
+          )->Tensor: # [B, C, o, i, kh, kw] (dense: unchanged)
     "Inverse of `fold` for a layer with kernel size `kernel` (`()` for dense)."
+    check_tensor(w, "w", ndim=4, finite=False, nonempty=False)
+    if not isinstance(kernel, (tuple, list)) or len(kernel) not in (0, 2): bad_arg("kernel", "() or a pair (kh, kw)", kernel, TypeError)
     if not kernel: return w
-    B, Ck, o, i = w.shape; kh, kw = kernel
+    B, Ck, o, i = w.shape; kh, kw = (check_int(k, "kernel", min=1) for k in kernel)
+    if Ck % (kh * kw): bad_arg("w", f"a channel count divisible by kh·kw = {kh * kw}", f"shape {tuple(w.shape)}")
     return w.reshape(B, Ck // (kh * kw), kh, kw, o, i).permute(0, 1, 4, 5, 2, 3)
 
 # %% ../../nbs/metanets/00_layers.ipynb #53467e1c
 class ChannelMix(nn.Module):
     "A learned `[out, in]` matrix (and offset) applied along axis 1 of `[B, in, ...]`."
-    def __init__(self, c_in:int, c_out:int, bias:bool=True):
+    def __init__(self, c_in:int, # input channels
+                 c_out:int, # output channels
+                 bias:bool=True, # learn an offset per output channel
+                 generator:torch.Generator|None=None, # initialise uniformly ±1/√c_in from this generator; None: zeros (the layers initialise their terms jointly)
+                ):
         super().__init__()
-        self.weight = nn.Parameter(torch.empty(c_out, c_in))
-        self.bias = nn.Parameter(torch.empty(c_out)) if bias else None
-    def forward(self, x:Tensor)->Tensor:
+        c_in, c_out = check_int(c_in, "c_in", min=1), check_int(c_out, "c_out", min=1)
+        self.weight = nn.Parameter(torch.zeros(c_out, c_in))
+        self.bias = nn.Parameter(torch.zeros(c_out)) if _check_bool(bias, "bias") else None
+        if _check_generator(generator) is not None:
+            with _init_rng(generator): init_terms_(self)
+    def forward(self, x:Tensor, # [B, c_in, ...]
+               )->Tensor: # [B, c_out, ...]
         y = torch.einsum("oi,bi...->bo...", self.weight, x)
         return y if self.bias is None else y + self.bias.reshape(1, -1, *[1] * (x.ndim - 2))
 
-def init_terms_(*terms:nn.Module|Tensor, fan_in:int|None=None):
-    "Uniform ±1/√fan_in on terms that sum into one output (fan-in counted over all of them unless given)."
+def init_terms_(*terms:nn.Module|Tensor, # modules with .weight/.bias, or parameter tensors, that sum into one output
+                fan_in:int|None=None, # the fan-in; default: counted over all the terms
+               )->None: # initialises in place
+    "Uniform ±1/√fan_in on terms that sum into one output, in place (draws from torch's global RNG; see `generator=` of the layers)."
     ps = [p for t in terms for p in ([t] if isinstance(t, Tensor) else [t.weight, t.bias]) if p is not None]
     if fan_in is None:
         fan_in = sum((t.shape[1] if t.ndim > 1 else 0) if isinstance(t, Tensor) else t.weight.shape[1] for t in terms)
@@ -85,10 +109,17 @@ def _check_spec(spec:NetSpec, name="spec")->NetSpec:
 
 def _facs(spec:NetSpec)->list: return [math.prod(k) if k else 1 for k in spec.kernels]
 
-def check_feat(feat:Feat, spec:NetSpec, channels:int, name:str="x")->Feat:
-    "Check that `feat` has the shapes of `spec` with `channels` channels (a `WeightSpace` is converted)."
+def check_feat(feat:Feat, # features (or a WeightSpace, converted)
+               spec:NetSpec, # the architecture they must describe
+               channels:int, # the number of channels they must have
+               name:str="x", # argument name for error messages
+               dtype:torch.dtype|None=None, # required dtype (a layer's parameter dtype); None: any floating dtype
+              )->Feat: # `feat` as a Feat
+    "Check that `feat` has the shapes of `spec` with `channels` channels, finite entries and the dtype of the layer reading it."
     if isinstance(feat, WeightSpace): feat = to_feat(feat)
     if not isinstance(feat, Feat): bad_arg(name, "a Feat or WeightSpace", feat, TypeError)
+    if not isinstance(spec, NetSpec): bad_arg("spec", "a NetSpec", spec, TypeError)
+    channels = check_int(channels, "channels", min=1)
     L = spec.num_layers
     if len(feat.weights) != L or len(feat.biases) != L:
         bad_arg(name, f"{L} layers (widths {spec.widths})", f"{len(feat.weights)} layers")
@@ -99,12 +130,23 @@ def check_feat(feat:Feat, spec:NetSpec, channels:int, name:str="x")->Feat:
             bad_arg(f"{name}.weights[{i}]", f"shape {want_w} (widths {spec.widths}, kernels {spec.kernels}, {channels} channels)", f"shape {tuple(feat.weights[i].shape)}")
         if tuple(feat.biases[i].shape) != want_b:
             bad_arg(f"{name}.biases[{i}]", f"shape {want_b}", f"shape {tuple(feat.biases[i].shape)}")
+    for i in range(L):
+        for part, t in (("weights", feat.weights[i]), ("biases", feat.biases[i])):
+            if not t.is_floating_point(): bad_arg(f"{name}.{part}[{i}]", "a floating tensor", t.dtype, TypeError)
+            if dtype is not None and t.dtype != dtype:
+                bad_arg(name, f"{dtype} features, the dtype of the layer's parameters (cast the input, or the model with "
+                        f"`.to({t.dtype})`)", f"{name}.{part}[{i}] of dtype {t.dtype}", TypeError)
+            check_tensor(t, f"{name}.{part}[{i}]", nonempty=False)          # NaN/inf never reach the layers
     return feat
+
+def _param_dtype(m:nn.Module)->torch.dtype|None:
+    "The dtype of a module's first floating parameter (None without parameters)."
+    return next((p.dtype for p in m.parameters() if p.is_floating_point()), None)
 
 # %% ../../nbs/metanets/00_layers.ipynb #7981e42a
 GROUPS = ("perm", "perm_all", "sign", "pos", "any")
 
-def _random_monomial(n:int, kind:str, gen:torch.Generator)->Tensor:
+def _random_monomial(n:int, kind:str, gen:torch.Generator|None)->Tensor:
     P = torch.eye(n)[torch.randperm(n, generator=gen)]
     if kind in ("perm", "perm_all"): d = torch.ones(n)
     elif kind == "sign": d = torch.randint(0, 2, (n,), generator=gen) * 2.0 - 1
@@ -117,6 +159,11 @@ def rep_matrix(spec:NetSpec, # the architecture
                mats:Sequence[Tensor], # one monomial [n_i, n_i] per layer i = 0..L (identity for fixed layers)
               )->Tensor: # [D, D] with flatten(g·U) = rho @ flatten(U)
     "The dense matrix of the weight-space action (slow reference)."
+    if not isinstance(spec, NetSpec): bad_arg("spec", "a NetSpec", spec, TypeError)
+    if not isinstance(mats, (list, tuple)) or len(mats) != spec.num_layers + 1: bad_arg("mats", f"{spec.num_layers + 1} matrices (one per layer 0..L)", mats, TypeError)
+    mats = [check_tensor(m, f"mats[{i}]", shape=(n, n), dtype="float").double() for i, (m, n) in enumerate(zip(mats, spec.widths))]
+    for i, m in enumerate(mats):
+        if torch.linalg.matrix_rank(m) < m.shape[0]: bad_arg(f"mats[{i}]", "an invertible (monomial) matrix", "a singular one")
     D = spec.num_params
     E = torch.eye(D, dtype=torch.float64)
     cols, o = [], 0
@@ -128,9 +175,13 @@ def rep_matrix(spec:NetSpec, # the architecture
         cols += [W.reshape(D, -1), b @ mats[i + 1].T]
     return torch.cat(cols, 1).T
 
-def random_rep(spec:NetSpec, group:str, gen:torch.Generator)->Tensor:
+def random_rep(spec:NetSpec, # the architecture
+               group:str, # 'perm', 'sign', 'pos' or 'any' (hidden layers), or 'perm_all' (every layer)
+               generator:torch.Generator|None=None, # source of randomness; None: torch's global RNG
+              )->Tensor: # float64 [D, D]
     "ρ(g) for a random g of `group` ('perm'/'sign'/'pos'/'any' on hidden layers; 'perm_all' on every layer)."
-    check_choice(group, "group", GROUPS)
+    if not isinstance(spec, NetSpec): bad_arg("spec", "a NetSpec", spec, TypeError)
+    check_choice(group, "group", GROUPS); gen = _check_generator(generator)
     mats = [_random_monomial(n, group, gen) if (0 < i < spec.num_layers or group == "perm_all") else torch.eye(n, dtype=torch.float64)
             for i, n in enumerate(spec.widths)]
     return rep_matrix(spec, mats)
@@ -145,11 +196,14 @@ def _null_dim(K, tol:float)->int:
 def commutant_dim(spec:NetSpec, # the architecture (one channel in and out)
                   group:str, # 'perm' (HNP), 'perm_all' (NP), 'sign', 'pos' or 'any'
                   n_elements:int=16, # random group elements to stack (small groups need several to generate)
-                  seed:int=0, tol:float=1e-10, # relative threshold on the Gram eigenvalues (singular values squared)
+                  generator:torch.Generator|None=None, # source of the random elements; None: a generator seeded with 0 (results repeat)
+                  tol:float=1e-10, # relative threshold on the Gram eigenvalues (singular values squared); far above float64 round-off, far below the gap
                  )->tuple: # (dim of equivariant linear maps, dim of fixed vectors)
     "Dimensions of the commutant {A: Aρ(g)=ρ(g)A} and of the fixed vectors {v: ρ(g)v=v}, computed numerically."
     from scipy import sparse
-    gen = torch.Generator().manual_seed(seed)
+    if not isinstance(spec, NetSpec): bad_arg("spec", "a NetSpec", spec, TypeError)
+    check_choice(group, "group", GROUPS); tol = check_scalar(tol, "tol", low=0, high=1, low_inclusive=False)
+    gen = _check_generator(generator) or torch.Generator().manual_seed(0)
     D = spec.num_params
     reps = [sparse.csr_matrix(random_rep(spec, group, gen).numpy()) for _ in range(check_int(n_elements, "n_elements", min=1))]
     I = sparse.identity(D, format="csr")
@@ -161,10 +215,15 @@ def _rank(X:np.ndarray, tol:float)->int:
     s = np.linalg.svd(X, compute_uv=False)
     return int((s > tol * s[0]).sum()) if s.size and s[0] > 0 else 0
 
-def layer_span(layer:nn.Module, # a 1-channel -> 1-channel layer on `spec`
-               spec:NetSpec, tol:float=1e-9,
+def layer_span(layer:nn.Module, # a 1-channel -> 1-channel layer on `spec`, float64 parameters
+               spec:NetSpec, # the architecture
+               tol:float=1e-9, # relative threshold on the singular values
               )->tuple: # (rank of the realised linear maps, rank of the realised offsets, number of parameters)
     "How many independent linear maps (and constant offsets) the layer realises: the rank of parameters -> map."
+    if not isinstance(layer, nn.Module): bad_arg("layer", "an nn.Module", layer, TypeError)
+    if not isinstance(spec, NetSpec): bad_arg("spec", "a NetSpec", spec, TypeError)
+    tol = check_scalar(tol, "tol", low=0, high=1, low_inclusive=False)
+    if _param_dtype(layer) != torch.float64: bad_arg("layer", "a float64 layer (call `.double()`)", f"parameters of dtype {_param_dtype(layer)}", TypeError)
     from torch.func import functional_call, jacfwd
     D = spec.num_params
     basis = to_feat(WeightSpace.unflatten(torch.eye(D, dtype=torch.float64), spec))
@@ -185,11 +244,13 @@ def layer_span(layer:nn.Module, # a 1-channel -> 1-channel layer on `spec`
 class MonomialLinear(nn.Module):
     "Monomial-NFN equivariant affine layer on weight-space features (`group='pos'` for ReLU nets, `'sign'` for tanh/sin nets)."
     def __init__(self, spec:NetSpec, # architecture of the networks read
-                 c_in:int, c_out:int, # feature channels in and out
+                 c_in:int, # input feature channels
+                 c_out:int, # output feature channels
                  group:str="pos", # 'pos' (ReLU: scale × perm) or 'sign' (tanh/sin: sign × perm; adds two terms)
+                 generator:torch.Generator|None=None, # initialise from this generator (global RNG untouched); None: torch's global RNG
                 ):
         super().__init__()
-        self.spec = _check_spec(spec); self.group = check_choice(group, "group", ("pos", "sign"))
+        self.spec = _check_spec(spec); self.group = check_choice(group, "group", ("pos", "sign")); _check_generator(generator)
         self.c_in, self.c_out = check_int(c_in, "c_in", min=1), check_int(c_out, "c_out", min=1)
         L, f, n0, nL = spec.num_layers, _facs(spec), spec.widths[0], spec.widths[-1]
         if group == "sign" and L < 3:
@@ -202,7 +263,7 @@ class MonomialLinear(nn.Module):
         self.Qb = nn.ParameterList([P(co, ci) for i in range(1, L - 1)])                 # hidden b <- b
         self.R, self.S, self.tau = P(co * f[-1], ci * f[-1], nL, nL), P(co, ci, nL, nL), P(co, nL)
         if group == "sign": self.T, self.V = P(co * f[-1], ci, nL), P(co, ci * f[-1], nL)   # W^L <- b^{L-1}, b^{L-1} <- W^L
-        self.reset_parameters()
+        with _init_rng(generator): self.reset_parameters()
 
     def reset_parameters(self):
         "Uniform ±1/√fan-in, the fan-in of each output counted over all its terms."
@@ -214,8 +275,9 @@ class MonomialLinear(nn.Module):
         init_terms_(self.R, fan_in=ci * (f[-1] * nL + sign)); init_terms_(self.S, self.tau, fan_in=ci * nL)
         if sign: init_terms_(self.T, fan_in=ci * (f[-1] * nL + 1)); init_terms_(self.V, fan_in=ci * (f[-1] * nL + 1))
 
-    def forward(self, x:Feat)->Feat:
-        x = check_feat(x, self.spec, self.c_in)
+    def forward(self, x:Feat, # features [B, c_in, ...] of `spec` (a WeightSpace is read as one channel)
+               )->Feat: # features [B, c_out, ...]
+        x = check_feat(x, self.spec, self.c_in, dtype=_param_dtype(self))
         L = self.spec.num_layers
         W = [fold(w) for w in x.weights]; b = x.biases
         Wo, bo = [None] * L, [None] * L
@@ -234,22 +296,39 @@ class MonomialLinear(nn.Module):
     def extra_repr(self): return f"widths={self.spec.widths}, c_in={self.c_in}, c_out={self.c_out}, group={self.group!r}"
 
 # %% ../../nbs/metanets/00_layers.ipynb #81a19e33
-def monomial_num_params(spec:NetSpec, c_in:int, c_out:int, group:str="pos")->int:
+def monomial_num_params(spec:NetSpec, # the architecture
+                        c_in:int, # input channels
+                        c_out:int, # output channels
+                        group:str="pos", # 'pos' or 'sign'
+                       )->int: # the number of parameters of `MonomialLinear(spec, c_in, c_out, group)`
     "Closed-form parameter count of `MonomialLinear`."
+    spec = _check_spec(spec); c_in, c_out = check_int(c_in, "c_in", min=1), check_int(c_out, "c_out", min=1)
+    check_choice(group, "group", ("pos", "sign"))
     L, f, n0, nL = spec.num_layers, _facs(spec), spec.widths[0], spec.widths[-1]
     core = f[0]**2 * n0**2 + 2 * f[0] * n0 + 1 + sum(f[i]**2 + 1 for i in range(1, L - 1)) + (f[-1]**2 + 1) * nL**2
     return c_in * c_out * (core + (2 * f[-1] * nL if group == "sign" else 0)) + c_out * nL
 
 # %% ../../nbs/metanets/00_layers.ipynb #49983bbf
+def act_feat(g:MonomialElement, # the group element (batch B)
+             x:Feat, # features [B, C, ...]
+            )->Feat: # g · x, channelwise
+    "The weight-space action on features: the same monomial transformation on every channel."
+    if not isinstance(g, MonomialElement): bad_arg("g", "a MonomialElement", g, TypeError)
+    if not isinstance(x, Feat): bad_arg("x", "a Feat", x, TypeError)
+    hidden = tuple(b.shape[2] for b in x.biases[:-1])
+    if g.hidden != hidden or g.batch_size != x.batch_size:
+        bad_arg("g", f"an element for hidden widths {hidden} and batch {x.batch_size} (those of `x`)", f"hidden {g.hidden}, batch {g.batch_size}")
+    if g.scales and g.scales[0].dtype != x.weights[0].dtype: g = g.to(x.weights[0].dtype)     # follow the features' dtype
+    return Feat(*g.act_features(*x))
+
 def equivariance_error(layer:nn.Module, # maps Feat -> Feat on `x`'s spec
                        x:Feat|WeightSpace, # input features [B, C, ...]
-                       g, # a `MonomialElement` with batch B
-                      )->float:
-    "max |layer(g·x) − g·layer(x)| / max |layer(x)|."
+                       g:MonomialElement, # the group element, batch B
+                      )->float: # worst relative error over the output tensors
+    "max |layer(g·x) − g·layer(x)| / max |g·layer(x)|, per output tensor (`check_equivariance` with this one element)."
     x = to_feat(x) if isinstance(x, WeightSpace) else x
-    y1 = layer(Feat(*g.act_features(*x))).flatten()
-    y0 = layer(x); y2 = Feat(*g.act_features(*y0)).flatten()
-    return ((y1 - y2).abs().max() / y2.abs().max()).item()
+    if not isinstance(g, MonomialElement): bad_arg("g", "a MonomialElement", g, TypeError)
+    return check_equivariance(layer, (x,), lambda _: g, lambda g, a: (act_feat(g, a[0]),), act_feat, n_samples=1).max_rel_error
 
 def _rand_feat(spec, B, C, gen)->Feat:
     return Feat(tuple(torch.randn(B, C, *spec.weight_shape(i), generator=gen) for i in range(spec.num_layers)),
@@ -276,10 +355,16 @@ def _means(W:Sequence[Tensor], b:Sequence[Tensor]):
 # %% ../../nbs/metanets/00_layers.ipynb #d80c3bf2
 class NPLinear(_NFNStyle):
     "NP layer (Zhou et al.): equivariant to permutations of every neuron axis, input and output included."
-    def __init__(self, spec:NetSpec, c_in:int, c_out:int,
+    def __init__(self, spec:NetSpec, # architecture of the networks read
+                 c_in:int, # input feature channels
+                 c_out:int, # output feature channels
                  io_embed:bool=False, # learned position embeddings on the input/output axes (breaks their symmetry on purpose)
+                 generator:torch.Generator|None=None, # initialise from this generator (global RNG untouched); None: torch's global RNG
                 ):
         super().__init__()
+        with _init_rng(generator): self._build(spec, c_in, c_out, _check_bool(io_embed, "io_embed"))
+
+    def _build(self, spec, c_in, c_out, io_embed):
         self.spec = _check_spec(spec)
         ci, co = self.c_in, self.c_out = check_int(c_in, "c_in", min=1), check_int(c_out, "c_out", min=1)
         L, f = spec.num_layers, _facs(spec)
@@ -298,8 +383,9 @@ class NPLinear(_NFNStyle):
             self.out_embed = nn.Parameter(torch.randn(1, f[-1] * ci, spec.widths[-1], 1))
             self.out_bias_embed = nn.Parameter(torch.randn(1, ci, spec.widths[-1]))
 
-    def forward(self, x:Feat)->Feat:
-        x = check_feat(x, self.spec, self.c_in)
+    def forward(self, x:Feat, # features [B, c_in, ...] of `spec`
+               )->Feat: # features [B, c_out, ...]
+        x = check_feat(x, self.spec, self.c_in, dtype=_param_dtype(self))
         L = self.spec.num_layers
         W, b = [fold(w) for w in x.weights], list(x.biases)
         if self.io_embed:
@@ -330,10 +416,16 @@ def _cols_by_row(W:Tensor)->Tensor:
 
 class HNPLinear(_NFNStyle):
     "HNP layer (Zhou et al., `nfn` parametrisation): equivariant to permutations of hidden neurons."
-    def __init__(self, spec:NetSpec, c_in:int, c_out:int,
+    def __init__(self, spec:NetSpec, # architecture of the networks read
+                 c_in:int, # input feature channels
+                 c_out:int, # output feature channels
                  variant:str="nfn", # only 'nfn' (the parametrisation the papers ran; spans 112 of 114 dims on [2,3,3,2])
+                 generator:torch.Generator|None=None, # initialise from this generator (global RNG untouched); None: torch's global RNG
                 ):
         super().__init__()
+        with _init_rng(generator): self._build(spec, c_in, c_out, variant)
+
+    def _build(self, spec, c_in, c_out, variant):
         self.spec = _check_spec(spec); self.variant = check_choice(variant, "variant", ("nfn",))
         ci, co = self.c_in, self.c_out = check_int(c_in, "c_in", min=1), check_int(c_out, "c_out", min=1)
         L, f, n_in, n_out = spec.num_layers, _facs(spec), spec.widths[0], spec.widths[-1]
@@ -358,8 +450,9 @@ class HNPLinear(_NFNStyle):
                 for k, m in mods.items(): self.add_module(k, m)
                 init_terms_(*[mods[f"layer_{i}{s}"] for s in ("", "_rc", "_r", "_c")]); init_terms_(mods[f"bias_{i}"], mods[f"bias_{i}_rc"])
 
-    def forward(self, x:Feat)->Feat:
-        x = check_feat(x, self.spec, self.c_in)
+    def forward(self, x:Feat, # features [B, c_in, ...] of `spec`
+               )->Feat: # features [B, c_out, ...]
+        x = check_feat(x, self.spec, self.c_in, dtype=_param_dtype(self))
         L, n_in, n_out = self.spec.num_layers, self.spec.widths[0], self.spec.widths[-1]
         W, b = [fold(w) for w in x.weights], list(x.biases)
         rm, cm, rcm, bm = _means(W, b)
@@ -388,9 +481,13 @@ class HNPLinear(_NFNStyle):
     def extra_repr(self): return f"widths={self.spec.widths}, c_in={self.c_in}, c_out={self.c_out}, variant={self.variant!r}"
 
 # %% ../../nbs/metanets/00_layers.ipynb #2776e930
-def dimension_table(specs:Sequence[tuple]=((2, 3, 3, 2), (3, 2, 2, 1)), # MLP widths
-                   )->list:
+def dimension_table(specs:Sequence[tuple]=((2, 3, 3, 2), (3, 2, 2, 1)), # MLP widths, at least 3 layers of widths each
+                   )->list: # one dict per spec: D, commutant_*/fixed_* per group, *_rank/*_offsets/*_params per layer
     "Commutant and fixed-vector dimensions per group, and the span of each layer (one channel in/out)."
+    if not isinstance(specs, (list, tuple)) or not specs: bad_arg("specs", "a non-empty list of width tuples", specs, TypeError)
+    for k, w in enumerate(specs):
+        if not isinstance(w, (list, tuple)) or len(w) < 4:
+            bad_arg(f"specs[{k}]", "MLP widths with at least two hidden layers (the sign layer needs L >= 3)", w, TypeError if not isinstance(w, (list, tuple)) else ValueError)
     rows = []
     for widths in specs:
         spec = NetSpec(widths, ((),) * (len(widths) - 1), None)
@@ -408,20 +505,26 @@ def dimension_table(specs:Sequence[tuple]=((2, 3, 3, 2), (3, 2, 2, 1)), # MLP wi
 # %% ../../nbs/metanets/00_layers.ipynb #9e91f541
 class NPPool(nn.Module):
     "Full means of every weight and bias (per channel and kernel position): `[B, C·Σ(f_i + 1)]`."
-    def __init__(self, spec:NetSpec, channels:int):
+    def __init__(self, spec:NetSpec, # architecture of the networks read
+                 channels:int, # feature channels
+                ):
         super().__init__(); self.spec, self.channels = _check_spec(spec), check_int(channels, "channels", min=1)
         self.out_features = self.channels * sum(f + 1 for f in _facs(spec))
-    def forward(self, x:Feat)->Tensor:
+    def forward(self, x:Feat, # features [B, channels, ...]
+               )->Tensor: # [B, out_features]
         x = check_feat(x, self.spec, self.channels)
         return torch.cat([t for w, b in zip(x.weights, x.biases) for t in (fold(w).mean((2, 3)), b.mean(-1))], 1)
 
 class HNPPool(nn.Module):
     "HNP pool: W¹ averaged over rows, W^L over columns, b^L raw, full means elsewhere."
-    def __init__(self, spec:NetSpec, channels:int):
+    def __init__(self, spec:NetSpec, # architecture of the networks read
+                 channels:int, # feature channels
+                ):
         super().__init__(); self.spec, self.channels = _check_spec(spec), check_int(channels, "channels", min=1)
         f, n0, nL = _facs(spec), spec.widths[0], spec.widths[-1]
         self.out_features = self.channels * (n0 * f[0] + 1 + sum(fi + 1 for fi in f[1:-1]) + nL * f[-1] + nL)
-    def forward(self, x:Feat)->Tensor:
+    def forward(self, x:Feat, # features [B, channels, ...]
+               )->Tensor: # [B, out_features]
         x = check_feat(x, self.spec, self.channels)
         return _hnp_pool(x.weights, x.biases)
 
@@ -437,7 +540,8 @@ def _hnp_pool(W, b)->Tensor:
 # %% ../../nbs/metanets/00_layers.ipynb #177055dd
 class MonomialInvariantPool(nn.Module):
     "Invariant head input for Monomial-NFN: per-entry scale (pos) or sign (even map) removal, per-channel affine, HNP pooling."
-    def __init__(self, spec:NetSpec, channels:int,
+    def __init__(self, spec:NetSpec, # architecture of the networks read
+                 channels:int, # feature channels
                  normalize:bool=True, # divide each entry's channel vector by its norm (removes positive scales)
                  even:str|None=None, # None or 'abs' (removes signs)
                  eps:float=1e-12, # norm floor (an all-zero entry maps to 0, not NaN)
@@ -445,7 +549,8 @@ class MonomialInvariantPool(nn.Module):
                 ):
         super().__init__()
         self.spec, self.channels = _check_spec(spec), check_int(channels, "channels", min=1)
-        self.normalize, self.even, self.eps = bool(normalize), check_choice(even, "even", (None, "abs")), float(eps)
+        self.normalize, self.even = _check_bool(normalize, "normalize"), check_choice(even, "even", (None, "abs"))
+        self.eps = check_scalar(eps, "eps", low=0, low_inclusive=False); _check_bool(affine, "affine")
         f = _facs(spec)
         self.w_scale = nn.ParameterList([nn.Parameter(torch.ones(channels * fi)) for fi in f]) if affine else None
         self.w_shift = nn.ParameterList([nn.Parameter(torch.zeros(channels * fi)) for fi in f]) if affine else None
@@ -459,8 +564,9 @@ class MonomialInvariantPool(nn.Module):
         if scale is not None: t = t * scale.reshape(1, -1, *[1] * (t.ndim - 2)) + shift.reshape(1, -1, *[1] * (t.ndim - 2))
         return t
 
-    def forward(self, x:Feat)->Tensor:
-        x = check_feat(x, self.spec, self.channels)
+    def forward(self, x:Feat, # features [B, channels, ...]
+               )->Tensor: # [B, out_features]
+        x = check_feat(x, self.spec, self.channels, dtype=_param_dtype(self))
         L, aff = self.spec.num_layers, self.w_scale is not None
         W = [self._entrywise(fold(w), self.w_scale[i] if aff else None, self.w_shift[i] if aff else None) for i, w in enumerate(x.weights)]
         b = [self._entrywise(t, self.b_scale[i] if aff else None, self.b_shift[i] if aff else None) if i < L - 1 else t
@@ -471,9 +577,11 @@ class MonomialInvariantPool(nn.Module):
 class StatFeatures(nn.Module):
     "STATNN features: mean, biased variance and quantiles (0, .25, .5, .75, 1) of every W and b: `[B, 14·L]` (one channel)."
     Q = (0.0, 0.25, 0.5, 0.75, 1.0)
-    def __init__(self, spec:NetSpec):
+    def __init__(self, spec:NetSpec, # architecture of the networks read
+                ):
         super().__init__(); self.spec = _check_spec(spec); self.out_features = 14 * spec.num_layers
-    def forward(self, x:Feat)->Tensor:
+    def forward(self, x:Feat, # one-channel features (or a WeightSpace)
+               )->Tensor: # [B, 14·L]
         x = check_feat(x, self.spec, 1)
         out = []
         for t in [t for wb in zip(x.weights, x.biases) for t in wb]:

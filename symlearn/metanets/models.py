@@ -9,21 +9,29 @@ from __future__ import annotations
 import math
 import torch
 from torch import Tensor, nn
-from ..core import check_int, check_choice, check_scalar, bad_arg
-from ..weightspace.groups import NetSpec, WeightSpace
+from ..core import check_int, check_choice, check_scalar, check_tensor, bad_arg
+from ..weightspace.groups import NetSpec, WeightSpace, MonomialElement, _check_generator, _check_bool, _init_rng
+from ..equivariance import check_equivariance
 from .layers import (Feat, to_feat, feat_to_ws, fold, check_feat, MonomialLinear, NPLinear, HNPLinear,
-                                      NPPool, HNPPool, MonomialInvariantPool, StatFeatures, _check_spec)
+                                      NPPool, HNPPool, MonomialInvariantPool, StatFeatures, _check_spec, _param_dtype)
 
 # %% auto #0
 __all__ = ['mlp_head', 'WeightSpaceModel', 'MonomialNFN', 'HNP', 'NP', 'STATNN', 'invariance_error', 'QuasiScale', 'apply_scales',
            'QuasiLinear', 'QuasiMonomialNFN', 'fit_channel_scales', 'EquivariantNFN']
 
 # %% ../../nbs/metanets/01_models.ipynb #d0983dbe
-def mlp_head(in_features:int, hidden:int, out_features:int, layers:int=2)->nn.Sequential:
+def mlp_head(in_features:int, # input width
+             hidden:int, # width of the hidden layers
+             out_features:int, # output width
+             layers:int=2, # number of hidden ReLU layers (0: one linear map)
+             generator:torch.Generator|None=None, # initialise the parameters from this generator (global RNG untouched); None: torch's global RNG
+            )->nn.Sequential: # [.., in_features] -> [.., out_features]
     "`layers` hidden ReLU layers of width `hidden`, then a linear output."
-    mods, d = [], in_features
-    for _ in range(check_int(layers, "layers", min=0)): mods += [nn.Linear(d, hidden), nn.ReLU()]; d = hidden
-    return nn.Sequential(*mods, nn.Linear(d, out_features))
+    d, hidden, out_features = check_int(in_features, "in_features", min=1), check_int(hidden, "hidden", min=1), check_int(out_features, "out_features", min=1)
+    mods = []
+    with _init_rng(generator):
+        for _ in range(check_int(layers, "layers", min=0)): mods += [nn.Linear(d, hidden), nn.ReLU()]; d = hidden
+        return nn.Sequential(*mods, nn.Linear(d, out_features))
 
 _GROUP_OF = {"relu": "pos", "tanh": "sign", "sin": "sign"}
 
@@ -31,6 +39,7 @@ class WeightSpaceModel(nn.Module):
     "Base class: checks that inputs match the architecture (and, if `check_activation`, the activation) the model was built for."
     check_activation = False
     def _input(self, ws)->Feat:
+        "The model's input as one-channel features, checked: architecture, activation, dtype (the parameters'), finite entries."
         if isinstance(ws, WeightSpace):
             s = ws.spec
             if (s.widths, s.kernels) != (self.spec.widths, self.spec.kernels):
@@ -40,12 +49,14 @@ class WeightSpaceModel(nn.Module):
                 bad_arg("ws", f"{self.activation} networks (this model is invariant to the {_GROUP_OF[self.activation]} × permutation group); "
                         "build the model for the zoo's activation or pass allow_mismatch=True for a deliberate negative control",
                         f"{s.activation} networks")
-            return to_feat(ws)
-        if isinstance(ws, Feat): return check_feat(ws, self.spec, 1, "ws")
+            return check_feat(to_feat(ws), self.spec, 1, "ws", dtype=_param_dtype(self))
+        if isinstance(ws, Feat): return check_feat(ws, self.spec, 1, "ws", dtype=_param_dtype(self))
         bad_arg("ws", "a WeightSpace", ws, TypeError)
 
     @classmethod
-    def for_space(cls, ws:WeightSpace, **kwargs):
+    def for_space(cls, ws:WeightSpace, # networks shaped like the ones the model will read
+                  **kwargs, # the model's other arguments (channels, head_hidden, out_features, generator, ...)
+                 ):
         "Build the model for networks shaped like `ws` (its spec; Monomial models also take `ws.activation` unless `activation=` is given)."
         if not isinstance(ws, WeightSpace): bad_arg("ws", "a WeightSpace", ws, TypeError)
         return cls(ws.spec, **kwargs)
@@ -55,6 +66,9 @@ def _activation(spec:NetSpec, activation):
     act = spec.activation if activation is None else activation
     if act not in _GROUP_OF:
         bad_arg("activation", f"one of {sorted(_GROUP_OF)} (the activation of the networks the model reads; linear nets: use HNP)", repr(act))
+    if _GROUP_OF[act] == "sign" and spec.num_layers < 3:
+        bad_arg("spec", f"networks with at least two hidden layers for a {act} Monomial model (the sign layer for one hidden layer is not implemented; use HNP)",
+                f"widths {spec.widths}")
     return act
 
 class MonomialNFN(WeightSpaceModel):
@@ -64,17 +78,24 @@ class MonomialNFN(WeightSpaceModel):
                  activation:str|None=None, # 'relu', 'tanh' or 'sin'; default: `spec.activation`
                  channels:tuple=(16, 16, 5), # feature channels of the equivariant layers
                  head_hidden:int=200, # width of the 2-layer MLP head
-                 out_features:int=1,
+                 out_features:int=1, # outputs per network
                  allow_mismatch:bool=False, # accept networks of another activation (negative controls)
                  quasi:dict|None=None, # `QuasiScale` options for the last layer (use `QuasiMonomialNFN`)
+                 generator:torch.Generator|None=None, # initialise the parameters from this generator (global RNG untouched); None: torch's global RNG
                 ):
         super().__init__()
+        with _init_rng(generator): self._build(spec, activation, channels, head_hidden, out_features, allow_mismatch, quasi)
+
+    def _build(self, spec, activation, channels, head_hidden, out_features, allow_mismatch, quasi):
         self.spec, self.activation = _check_spec(spec), _activation(spec, activation)
-        self.group, self.allow_mismatch = _GROUP_OF[self.activation], bool(allow_mismatch)
+        if not isinstance(channels, (tuple, list)): bad_arg("channels", "a tuple of channel counts", channels, TypeError)
+        if not channels: bad_arg("channels", "at least one channel count", "()")
+        if quasi is not None and not isinstance(quasi, dict): bad_arg("quasi", "a dict of QuasiScale options or None", quasi, TypeError)
+        self.group, self.allow_mismatch = _GROUP_OF[self.activation], _check_bool(allow_mismatch, "allow_mismatch")
         chans = (1,) + tuple(check_int(c, "channels", min=1) for c in channels)
         self.layers = nn.ModuleList([MonomialLinear(spec, a, b, self.group) for a, b in zip(chans[:-1], chans[1:])])
         if quasi is not None:
-            quasi = dict(quasi); nonsym = bool(quasi.pop("nonsymmetric", False))
+            quasi = dict(quasi); nonsym = _check_bool(quasi.pop("nonsymmetric", False), "nonsymmetric")
             if self.group != "pos" and not nonsym:
                 bad_arg("quasi", "None for tanh/sin networks (their group's identity component is trivial: a continuous α into "
                         "sign × perm is constant, so there is nothing to learn); nonsymmetric=True gives the official code's "
@@ -83,7 +104,8 @@ class MonomialNFN(WeightSpaceModel):
         self.pool = MonomialInvariantPool(spec, chans[-1], normalize=self.group == "pos", even=None if self.group == "pos" else "abs")
         self.head = mlp_head(self.pool.out_features, check_int(head_hidden, "head_hidden", min=1), check_int(out_features, "out_features", min=1))
 
-    def features(self, ws)->Feat:
+    def features(self, ws:WeightSpace, # networks of the model's architecture
+                )->Feat: # [B, channels[-1], ...]
         "The equivariant part: features after the last layer and nonlinearity."
         x = self._input(ws)
         act = torch.relu if self.group == "pos" else torch.tanh
@@ -92,7 +114,8 @@ class MonomialNFN(WeightSpaceModel):
             if k < len(self.layers) - 1 or self.group == "pos": x = x.map(act)
         return x
 
-    def forward(self, ws:WeightSpace)->Tensor: # [B, out_features]
+    def forward(self, ws:WeightSpace, # B networks of the model's architecture and dtype
+               )->Tensor: # [B, out_features]
         return self.head(self.pool(self.features(ws)))
 
 # %% ../../nbs/metanets/01_models.ipynb #a97466a1
@@ -100,40 +123,68 @@ class _PermutationNFN(WeightSpaceModel):
     "Shared body of `NP` and `HNP`: permutation-equivariant layers with ReLU, an invariant pool, an MLP head."
     def _build(self, spec:NetSpec, layer, pool, channels:tuple, head_hidden:int, out_features:int):
         self.spec = _check_spec(spec)
+        if not isinstance(channels, (tuple, list)): bad_arg("channels", "a tuple of channel counts", channels, TypeError)
+        if not channels: bad_arg("channels", "at least one channel count", "()")
         chans = (1,) + tuple(check_int(c, "channels", min=1) for c in channels)
         self.layers = nn.ModuleList([layer(k, a, b) for k, (a, b) in enumerate(zip(chans[:-1], chans[1:]))])
         self.pool = pool(spec, chans[-1])
         self.head = mlp_head(self.pool.out_features, check_int(head_hidden, "head_hidden", min=1), check_int(out_features, "out_features", min=1))
-    def forward(self, ws:WeightSpace)->Tensor:
+    def forward(self, ws:WeightSpace, # B networks of the model's architecture and dtype
+               )->Tensor: # [B, out_features]
         x = self._input(ws)
         for lay in self.layers: x = lay(x).map(torch.relu)
         return self.head(self.pool(x))
 
 class HNP(_PermutationNFN):
-    "HNP invariant model (Zhou et al., `nfn` parametrisation): invariant to hidden-neuron permutations."
-    def __init__(self, spec:NetSpec, channels:tuple=(16, 16, 5), head_hidden:int=200, out_features:int=1):
+    "HNP invariant model ([Zhou et al. 2023](https://arxiv.org/abs/2302.14040), `nfn` parametrisation): invariant to hidden-neuron permutations; `(B, out_features)`."
+    def __init__(self, spec:NetSpec, # architecture of the networks read
+                 channels:tuple=(16, 16, 5), # feature channels of the equivariant layers
+                 head_hidden:int=200, # width of the 2-layer MLP head
+                 out_features:int=1, # outputs per network
+                 generator:torch.Generator|None=None, # initialise the parameters from this generator (global RNG untouched); None: torch's global RNG
+                ):
         super().__init__()
-        self._build(spec, lambda k, a, b: HNPLinear(spec, a, b), HNPPool, channels, head_hidden, out_features)
+        with _init_rng(generator): self._build(spec, lambda k, a, b: HNPLinear(spec, a, b), HNPPool, channels, head_hidden, out_features)
 
 class NP(_PermutationNFN):
-    "NP invariant model (Zhou et al.; `io_embed=True` is NP-PosEmb): invariant to hidden-neuron permutations."
-    def __init__(self, spec:NetSpec, channels:tuple=(16, 16, 5), head_hidden:int=200, out_features:int=1, io_embed:bool=True):
+    "NP invariant model ([Zhou et al. 2023](https://arxiv.org/abs/2302.14040); `io_embed=True` is NP-PosEmb): invariant to hidden-neuron permutations; `(B, out_features)`."
+    def __init__(self, spec:NetSpec, # architecture of the networks read
+                 channels:tuple=(16, 16, 5), # feature channels of the equivariant layers
+                 head_hidden:int=200, # width of the 2-layer MLP head
+                 out_features:int=1, # outputs per network
+                 io_embed:bool=True, # learned input/output position embeddings in the first layer (NP-PosEmb)
+                 generator:torch.Generator|None=None, # initialise the parameters from this generator (global RNG untouched); None: torch's global RNG
+                ):
         super().__init__()
-        self._build(spec, lambda k, a, b: NPLinear(spec, a, b, io_embed=io_embed and k == 0), NPPool, channels, head_hidden, out_features)
+        _check_bool(io_embed, "io_embed")
+        with _init_rng(generator):
+            self._build(spec, lambda k, a, b: NPLinear(spec, a, b, io_embed=io_embed and k == 0), NPPool, channels, head_hidden, out_features)
 
 class STATNN(WeightSpaceModel):
     "STATNN (Unterthiner et al.): per-layer weight statistics → MLP."
-    def __init__(self, spec:NetSpec, head_hidden:int=1000, out_features:int=1):
+    def __init__(self, spec:NetSpec, # architecture of the networks read
+                 head_hidden:int=1000, # width of the MLP head
+                 out_features:int=1, # outputs per network
+                 generator:torch.Generator|None=None, # initialise the parameters from this generator (global RNG untouched); None: torch's global RNG
+                ):
         super().__init__()
         self.spec = _check_spec(spec); self.stats = StatFeatures(spec)
-        self.head = mlp_head(self.stats.out_features, check_int(head_hidden, "head_hidden", min=1), check_int(out_features, "out_features", min=1))
-    def forward(self, ws:WeightSpace)->Tensor: return self.head(self.stats(self._input(ws)))
+        self.head = mlp_head(self.stats.out_features, check_int(head_hidden, "head_hidden", min=1), check_int(out_features, "out_features", min=1), generator=generator)
+    def forward(self, ws:WeightSpace, # B networks of the model's architecture and dtype
+               )->Tensor: # [B, out_features]
+        return self.head(self.stats(self._input(ws)))
 
 # %% ../../nbs/metanets/01_models.ipynb #60ca1b2b
-def invariance_error(model:nn.Module, ws:WeightSpace, g, allow_nonsymmetric:bool=True)->float:
-    "max |M(g·ws) − M(ws)| / max |M(ws)|."
-    a, b = model(g.act(ws, allow_nonsymmetric=allow_nonsymmetric)), model(ws)
-    return ((a - b).abs().max() / b.abs().max()).item()
+def invariance_error(model:nn.Module, # WeightSpace -> Tensor
+                     ws:WeightSpace, # the networks
+                     g:MonomialElement, # a group element with batch `ws.batch_size`
+                     allow_nonsymmetric:bool=True, # allow elements that are not symmetries of `ws.activation` (negative controls)
+                    )->float: # the relative error
+    "max |M(g·ws) − M(ws)| / max |M(ws)| (`check_equivariance` with this one element and no output action)."
+    if not isinstance(ws, WeightSpace): bad_arg("ws", "a WeightSpace", ws, TypeError)
+    if not isinstance(g, MonomialElement): bad_arg("g", "a MonomialElement", g, TypeError)
+    _check_bool(allow_nonsymmetric, "allow_nonsymmetric")
+    return check_equivariance(model, ws, lambda _: g, lambda g, a: (g.act(a[0], allow_nonsymmetric=allow_nonsymmetric),), n_samples=1).max_rel_error
 
 # %% ../../nbs/metanets/01_models.ipynb #7827dcc9
 def _stats(x:Tensor)->Tensor:
@@ -152,13 +203,17 @@ class QuasiScale(nn.Module):
                  per_channel:bool=True, # one α per output channel (paper, invariant tasks) or shared (exact orbit)
                  hidden:int=32, # width of γ's MLPs
                  learn_eps:bool=True, # ε learnable (else fixed at eps_init)
+                 generator:torch.Generator|None=None, # initialise the parameters from this generator (global RNG untouched); None: torch's global RNG
                 ):
         super().__init__()
+        with _init_rng(generator): self._build(spec, c_in, c_out, eps_max, eps_init, per_channel, hidden, learn_eps)
+
+    def _build(self, spec, c_in, c_out, eps_max, eps_init, per_channel, hidden, learn_eps):
         self.spec = _check_spec(spec)
         self.eps_max = check_scalar(eps_max, "eps_max", low=0, high=1, low_inclusive=False, high_inclusive=False)
         eps_init = check_scalar(eps_init, "eps_init", low=0, high=self.eps_max, low_inclusive=False, high_inclusive=False)
         self.c_in, self.c_out = check_int(c_in, "c_in", min=1), check_int(c_out, "c_out", min=1)
-        self.per_channel = bool(per_channel)
+        self.per_channel = _check_bool(per_channel, "per_channel"); _check_bool(learn_eps, "learn_eps")
         rho = torch.tensor(math.log(eps_init / (self.eps_max - eps_init)))
         self.rho = nn.Parameter(rho) if learn_eps else nn.Buffer(rho)
         n_feat = 14 * spec.num_layers * self.c_in
@@ -170,8 +225,9 @@ class QuasiScale(nn.Module):
     @property
     def eps(self)->Tensor: return self.eps_max * torch.sigmoid(self.rho)
 
-    def forward(self, x:Feat)->list: # per hidden layer, α [B, c_out or 1, n_i]
-        x = check_feat(x, self.spec, self.c_in)
+    def forward(self, x:Feat, # features [B, c_in, ...]
+               )->list: # per hidden layer, α [B, c_out or 1, n_i]
+        x = check_feat(x, self.spec, self.c_in, dtype=_param_dtype(self))
         s = torch.cat([_stats(fold(w)).reshape(w.shape[0], -1) if w.ndim == 4 else
                        _stats(w.reshape(w.shape[0], self.c_in, -1)).reshape(w.shape[0], -1) for w in x.weights] +
                       [_stats(b).reshape(b.shape[0], -1) for b in x.biases], 1)
@@ -181,9 +237,17 @@ class QuasiScale(nn.Module):
         self.last_alpha = [a.detach() for a in alphas]
         return alphas
 
-def apply_scales(y:Feat, alphas:list)->Feat:
+def apply_scales(y:Feat, # features [B, C, ...]
+                 alphas:list, # per hidden layer, positive scales [B, C or 1, n_i]
+                )->Feat: # the rescaled features
     "Multiply hidden neuron j of layer i by α_i[j] (per channel): W^i ← diag(α_i) W^i diag(α_{i-1})⁻¹, b^i ← α_i b^i."
+    if not isinstance(y, Feat): bad_arg("y", "a Feat", y, TypeError)
     L, W, b = len(y.weights), [], []
+    if not isinstance(alphas, (list, tuple)) or len(alphas) != L - 1: bad_arg("alphas", f"{L - 1} tensors (one per hidden layer)", alphas, TypeError)
+    for i, a in enumerate(alphas):
+        check_tensor(a, f"alphas[{i}]", shape=(y.batch_size, None, y.biases[i].shape[2]), dtype="float")
+        if a.shape[1] not in (1, y.channels): bad_arg(f"alphas[{i}]", f"1 or {y.channels} channels", f"shape {tuple(a.shape)}")
+        if bool((a == 0).any()): bad_arg(f"alphas[{i}]", "nonzero scales", "a zero")
     for i in range(L):
         w, t = y.weights[i], y.biases[i]
         extra = [1] * (w.ndim - 4)
@@ -198,10 +262,13 @@ def apply_scales(y:Feat, alphas:list)->Feat:
 
 class QuasiLinear(nn.Module):
     "F(x) = α(x)·β(x): a strictly equivariant layer β followed by a learned positive rescaling α of its hidden neurons."
-    def __init__(self, base:nn.Module, quasi:QuasiScale,
+    def __init__(self, base:nn.Module, # a strictly equivariant layer β (Feat -> Feat)
+                 quasi:QuasiScale, # the scale α
                  nonsymmetric:bool=False, # allow a sign-group base (the official code's SIREN variant: α is then no symmetry)
                 ):
         super().__init__()
+        if not isinstance(base, nn.Module): bad_arg("base", "an nn.Module", base, TypeError)
+        _check_bool(nonsymmetric, "nonsymmetric")
         if not isinstance(quasi, QuasiScale): bad_arg("quasi", "a QuasiScale", quasi, TypeError)
         if getattr(base, "group", "pos") != "pos" and not nonsymmetric:
             bad_arg("base", "a layer for ReLU nets (group 'pos'): α is a positive scaling, not a symmetry of tanh/sin nets "
@@ -209,25 +276,39 @@ class QuasiLinear(nn.Module):
         self.base, self.quasi = base, quasi
     @property
     def last_alpha(self): return self.quasi.last_alpha
-    def forward(self, x:Feat)->Feat: return apply_scales(self.base(x), self.quasi(x))
+    def forward(self, x:Feat, # features [B, c_in, ...]
+               )->Feat: # α(x)·β(x)
+        return apply_scales(self.base(x), self.quasi(x))
 
 # %% ../../nbs/metanets/01_models.ipynb #bbaee9ce
 class QuasiMonomialNFN(MonomialNFN):
     "Monomial-NFN for ReLU nets whose last equivariant layer is quasi-equivariant (α·β, α per channel by default)."
-    def __init__(self, spec:NetSpec, activation:str|None=None, channels:tuple=(16, 16, 5), head_hidden:int=200,
-                 out_features:int=1, allow_mismatch:bool=False,
-                 eps_max:float=0.5, eps_init:float=0.01, per_channel:bool=True, hidden:int=32, learn_eps:bool=True,
+    def __init__(self, spec:NetSpec, # architecture of the networks read
+                 activation:str|None=None, # 'relu', 'tanh' or 'sin'; default: `spec.activation`
+                 channels:tuple=(16, 16, 5), # feature channels of the equivariant layers
+                 head_hidden:int=200, # width of the MLP head
+                 out_features:int=1, # outputs per network
+                 allow_mismatch:bool=False, # accept networks of another activation (negative controls)
+                 eps_max:float=0.5, # bound on ε in α = 1 + ε sin(γ), in (0, 1)
+                 eps_init:float=0.01, # initial ε, in (0, eps_max)
+                 per_channel:bool=True, # one α per output channel (else shared)
+                 hidden:int=32, # width of γ's MLPs
+                 learn_eps:bool=True, # ε learnable
                  nonsymmetric:bool=False, # tanh/sin nets: apply a positive α anyway (the official code's SIREN model; only approximately invariant)
+                 generator:torch.Generator|None=None, # initialise the parameters from this generator (global RNG untouched); None: torch's global RNG
                 ):
         super().__init__(spec, activation, channels, head_hidden, out_features, allow_mismatch,
                          quasi=dict(eps_max=eps_max, eps_init=eps_init, per_channel=per_channel, hidden=hidden, learn_eps=learn_eps,
-                                    nonsymmetric=nonsymmetric))
+                                    nonsymmetric=nonsymmetric), generator=generator)
 
 # %% ../../nbs/metanets/01_models.ipynb #a3a61f5d
 def fit_channel_scales(y:Feat, # F(θ) after applying g: g·F(θ)
                        z:Feat, # F(g θ)
                       )->tuple: # (list of h [B, C, n_i] per hidden layer, max relative reconstruction error)
     "Per channel, the positive diagonal h with z = h·y (from bias ratios), and how well it reconstructs every weight."
+    for nm, v in (("y", y), ("z", z)):
+        if not isinstance(v, Feat): bad_arg(nm, "a Feat", v, TypeError)
+    if [t.shape for t in y.flatten()] != [t.shape for t in z.flatten()]: bad_arg("z", "features shaped like `y`", "another shape")
     L = len(y.weights)
     hs = [z.biases[i] / y.biases[i] for i in range(L - 1)]
     rec = apply_scales(y, hs)
@@ -237,18 +318,26 @@ def fit_channel_scales(y:Feat, # F(θ) after applying g: g·F(θ)
 # %% ../../nbs/metanets/01_models.ipynb #7af84150
 class EquivariantNFN(WeightSpaceModel):
     "Weight-space → weight-space map built from equivariant layers (Monomial, HNP or NP); optional shared quasi α on the last layer."
-    def __init__(self, spec:NetSpec, layer:str="monomial", # 'monomial', 'hnp' or 'np'
+    def __init__(self, spec:NetSpec, # architecture of the networks read and written
+                 layer:str="monomial", # 'monomial', 'hnp' or 'np'
                  activation:str|None=None, # networks' activation (monomial: picks the group); default spec.activation
                  channels:tuple=(16, 16), # hidden feature channels
                  quasi:bool=False, # shared α·β on the last layer (monomial, ReLU nets)
-                 eps_max:float=0.5, eps_init:float=0.01,
-                 allow_mismatch:bool=False,
+                 eps_max:float=0.5, # bound on the quasi ε, in (0, 1)
+                 eps_init:float=0.01, # initial quasi ε, in (0, eps_max)
+                 allow_mismatch:bool=False, # accept networks of another activation (negative controls)
+                 generator:torch.Generator|None=None, # initialise the parameters from this generator (global RNG untouched); None: torch's global RNG
                 ):
         super().__init__()
+        with _init_rng(generator): self._build(spec, layer, activation, channels, quasi, eps_max, eps_init, allow_mismatch)
+
+    def _build(self, spec, layer, activation, channels, quasi, eps_max, eps_init, allow_mismatch):
+        if not isinstance(channels, (tuple, list)): bad_arg("channels", "a tuple of channel counts", channels, TypeError)
+        _check_bool(quasi, "quasi")
         self.spec, self.kind = _check_spec(spec), check_choice(layer, "layer", ("monomial", "hnp", "np"))
         self.check_activation = layer == "monomial"
         self.activation = _activation(spec, activation) if layer == "monomial" else spec.activation
-        self.allow_mismatch = bool(allow_mismatch)
+        self.allow_mismatch = _check_bool(allow_mismatch, "allow_mismatch")
         self.group = _GROUP_OF[self.activation] if layer == "monomial" else "perm"
         chans = (1,) + tuple(check_int(c, "channels", min=1) for c in channels) + (1,)
         make = {"monomial": lambda a, b: MonomialLinear(spec, a, b, self.group), "hnp": lambda a, b: HNPLinear(spec, a, b),
@@ -259,7 +348,8 @@ class EquivariantNFN(WeightSpaceModel):
             self.layers[-1] = QuasiLinear(self.layers[-1], QuasiScale(spec, chans[-2], 1, eps_max, eps_init, per_channel=False))
         self.act = torch.tanh if self.group == "sign" else torch.relu
 
-    def forward(self, ws:WeightSpace)->WeightSpace: # same spec as `ws`
+    def forward(self, ws:WeightSpace, # B networks of the model's architecture and dtype
+               )->WeightSpace: # the B output networks, same spec as `ws`
         x = self._input(ws)
         for k, lay in enumerate(self.layers):
             x = lay(x)

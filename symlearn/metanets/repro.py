@@ -12,15 +12,15 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 from ..core import check_int, check_choice, bad_arg, seed_everything
-from ..experiments import reproduction, ResultStore, mean_std, fmt_ms
+from ..experiments import Reproduction, register_reproduction, run_repro, mean_std, fmt_ms
 from ..weightspace.groups import WeightSpace, sample_monomial
 from .models import MonomialNFN, QuasiMonomialNFN, HNP, NP, STATNN, invariance_error
 
 # %% auto #0
-__all__ = ['MODELS', 'INR_MODELS', 'INR_RUN', 'INR_DATA', 'EDIT_RUN', 'kendall_tau', 'zoo_split', 'transform_zoo', 'build_model',
-           'predict', 'train_predictor', 'cnn_generalization', 'cnn_generalization_repro', 'table', 'inr_zoo',
-           'inr_split', 'build_inr_model', 'train_inr_classifier', 'inr_classification', 'inr_table',
-           'inr_classification_repro', 'train_editor', 'inr_editing', 'edit_table', 'inr_editing_repro']
+__all__ = ['MODELS', 'CNN_GEN_CONFIGS', 'INR_MODELS', 'INR_RUN', 'INR_DATA', 'INR_CLS_CONFIGS', 'EDIT_RUN', 'INR_EDIT_CONFIGS',
+           'kendall_tau', 'zoo_split', 'transform_zoo', 'build_model', 'predict', 'train_predictor',
+           'cnn_generalization', 'table', 'inr_zoo', 'inr_split', 'build_inr_model', 'train_inr_classifier',
+           'inr_classification', 'inr_table', 'train_editor', 'inr_editing', 'edit_table']
 
 # %% ../../nbs/metanets/90_repro.ipynb #6482a1cc
 def kendall_tau(pred, target)->float:
@@ -92,61 +92,90 @@ def train_predictor(model:nn.Module, train:tuple, val:tuple, # (WeightSpace, acc
 def _index(ws:WeightSpace, idx:Tensor)->WeightSpace: return ws.map(lambda t: t[idx])
 
 # %% ../../nbs/metanets/90_repro.ipynb #84a9bd07
-def cnn_generalization(out:Path, quick:bool=False, seeds:int=3, *,
-                       n_nets:int|None=None, epochs:int|None=None, channels:tuple|None=None, head:int|None=None,
-                       steps:tuple|None=None, conditions:tuple|None=None,
-                       models:tuple=MODELS, activations:tuple=("relu", "tanh"), levels:tuple=(1, 10, 100, 1000, 10000),
-                       aug_level:float=100, display:bool=True,
-                       threads:int=1, # torch threads (1 per process: small ops gain nothing from more, and lose a lot on a busy machine)
-                      )->dict:
-    "Train every metanetwork on each zoo (clean and augmented), evaluate τ on clean and transformed test zoos; resumable."
+def _cpu_only(name:str, device:torch.device):
+    "The metanetwork trainers run on the CPU: say so rather than run elsewhere silently."
+    if torch.device(device).type != "cpu":
+        raise ValueError(f"`device` must be 'cpu' for {name} (its metanetworks train on the CPU); got {device}")
+
+def _zoos_dir(workdir:Path)->Path:
+    "Zoos shared by every configuration of the metanetwork reproductions: OUT/metanets-zoos/."
+    return Path(workdir).parent.parent / "metanets-zoos"
+
+CNN_GEN_CONFIGS = {
+    "quick": dict(n_nets=64, epochs=4, channels=[4, 4, 2], head=32, zoo_steps=[20, 120], conditions=["clean"], models=list(MODELS),
+                  activations=["relu", "tanh"], levels=[1, 10, 100, 1000, 10000], aug_level=100, seeds=3),
+    "full": dict(n_nets=256, epochs=40, channels=[8, 8, 4], head=64, zoo_steps=[50, 800], conditions=["clean", "augmented"],
+                 models=list(MODELS), activations=["relu", "tanh"], levels=[1, 10, 100, 1000, 10000], aug_level=100, seeds=3)}
+
+def _cnn_zoo(cfg:dict, act:str, workdir:Path):
     from symlearn.weightspace.zoo import make_cnn_zoo, CNNZooRanges
-    from fastprogress.fastprogress import progress_bar
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    torch.set_num_threads(check_int(threads, "threads", min=1))
-    n_nets = n_nets or (64 if quick else 256)
-    epochs = epochs or (4 if quick else 40)
-    channels = tuple(channels or ((4, 4, 2) if quick else (8, 8, 4)))
-    head = head or (32 if quick else 64)
-    ranges = CNNZooRanges(steps=tuple(steps or ((20, 120) if quick else (50, 800))))
-    conds = tuple(conditions or (("clean",) if quick else ("clean", "augmented")))
-    store = ResultStore(out / "runs.jsonl")
-    summary = {"config": {"n_nets": n_nets, "epochs": epochs, "channels": channels, "head": head, "levels": list(levels),
-                          "aug_level": aug_level, "seeds": list(range(seeds)), "conditions": conds, "data": "digits", "zoo_steps": list(ranges.steps)}}
-    for act in activations:
-        zoo = make_cnn_zoo(out / f"zoo_{act}_{n_nets}_{ranges.steps[0]}-{ranges.steps[1]}", "digits", n=n_nets, activation=act, seed=0, ranges=ranges, display=False)
-        ws, acc = zoo.ws, zoo.metrics["test_acc"].float()
-        tr, va, te = zoo_split(ws.batch_size)
-        lv = levels if act == "relu" else ("sign",)
-        test_sets = {"clean": _index(ws, te)}
-        for k, lvl in enumerate(lv): test_sets[str(lvl)] = transform_zoo(test_sets["clean"], 1 if lvl == "sign" else lvl, 1000 + k)
-        summary[act] = {"zoo_test_acc_quantiles": [round(float(v), 3) for v in acc.quantile(torch.tensor([0, .25, .5, .75, 1.]))], "n_train": len(tr), "n_val": len(va), "n_test": len(te)}
-        jobs = [(m, c, s) for m in models for c in conds for s in range(seeds)]
-        for m, c, s in progress_bar(jobs, display=display):
-            key = f"{act}/{m}/{c}/{s}"
-            if store.done(key): continue
-            seed_everything(s)
-            model = build_model(m, ws, channels, head)
-            if model is None: continue
-            train_ws, train_y = _index(ws, tr), acc[tr]
-            if c == "augmented":
-                aug = transform_zoo(train_ws, aug_level if act == "relu" else 1, 2000 + s)
-                train_ws, train_y = WeightSpace.cat([train_ws, aug]), torch.cat([train_y, train_y])
-            info = train_predictor(model, (train_ws, train_y), (_index(ws, va), acc[va]), epochs=epochs, seed=s)
-            taus = {k: kendall_tau(predict(model, t), acc[te]) for k, t in test_sets.items()}
-            constant = sorted(k for k, v in taus.items() if math.isnan(v))      # all predictions equal (saturated): no ranking
-            taus = {k: 0.0 if math.isnan(v) else v for k, v in taus.items()}
-            store.add(key, {**info, "taus": taus, "constant": constant, "params": sum(p.numel() for p in model.parameters())})
+    ranges = CNNZooRanges(steps=tuple(cfg["zoo_steps"]))
+    return make_cnn_zoo(_zoos_dir(workdir) / f"zoo_{act}_{cfg['n_nets']}_{ranges.steps[0]}-{ranges.steps[1]}", "digits",
+                        n=cfg["n_nets"], activation=act, seed=0, ranges=ranges, display=False, device="cpu")
+
+def _cnn_gen_prepare(cfg:dict, workdir:Path):
+    for act in cfg["activations"]: _cnn_zoo(cfg, act, workdir)            # train (or resume) the zoos once, on the driver
+
+def _cnn_gen_units(cfg:dict)->list:
+    return [dict(act=a, model=m, condition=c, seed=s) for a in cfg["activations"] for m in cfg["models"]
+            for c in cfg["conditions"] for s in range(cfg["seeds"])]
+
+def _cnn_gen_run(cfg:dict, unit:dict, device:torch.device, workdir:Path)->dict:
+    _cpu_only("metanets-cnn-gen", device); torch.set_num_threads(1)
+    act, m, c, s = unit["act"], unit["model"], unit["condition"], unit["seed"]
+    zoo = _cnn_zoo(cfg, act, workdir)
+    ws, acc = zoo.ws, zoo.metrics["test_acc"].float()
+    tr, va, te = zoo_split(ws.batch_size)
+    lv = cfg["levels"] if act == "relu" else ("sign",)
+    test_sets = {"clean": _index(ws, te)}
+    for k, lvl in enumerate(lv): test_sets[str(lvl)] = transform_zoo(test_sets["clean"], 1 if lvl == "sign" else lvl, 1000 + k)
+    seed_everything(s)
+    model = build_model(m, ws, tuple(cfg["channels"]), cfg["head"])
+    if model is None: return {"skipped": f"{m} does not apply to the {act} zoo"}
+    train_ws, train_y = _index(ws, tr), acc[tr]
+    if c == "augmented":
+        aug = transform_zoo(train_ws, cfg["aug_level"] if act == "relu" else 1, 2000 + s)
+        train_ws, train_y = WeightSpace.cat([train_ws, aug]), torch.cat([train_y, train_y])
+    info = train_predictor(model, (train_ws, train_y), (_index(ws, va), acc[va]), epochs=cfg["epochs"], seed=s)
+    taus = {k: kendall_tau(predict(model, t), acc[te]) for k, t in test_sets.items()}
+    constant = sorted(k for k, v in taus.items() if math.isnan(v))      # all predictions equal (saturated): no ranking
+    taus = {k: 0.0 if math.isnan(v) else v for k, v in taus.items()}
+    return {**info, "taus": taus, "constant": constant, "params": sum(p.numel() for p in model.parameters())}
+
+def _cnn_gen_summarise(cfg:dict, results:list, out:Path)->dict:
+    workdir = Path(out)
+    summary = {"config": {"n_nets": cfg["n_nets"], "epochs": cfg["epochs"], "channels": cfg["channels"], "head": cfg["head"],
+                          "levels": cfg["levels"], "aug_level": cfg["aug_level"], "seeds": list(range(cfg["seeds"])),
+                          "conditions": cfg["conditions"], "data": "digits", "zoo_steps": cfg["zoo_steps"]}}
+    for act in cfg["activations"]:
+        zoo = _cnn_zoo(cfg, act, workdir); acc = zoo.metrics["test_acc"].float()
+        tr, va, te = zoo_split(zoo.ws.batch_size)
+        summary[act] = {"zoo_test_acc_quantiles": [round(float(v), 3) for v in acc.quantile(torch.tensor([0, .25, .5, .75, 1.]))],
+                        "n_train": len(tr), "n_val": len(va), "n_test": len(te)}
         res = {}
-        for m in models:
-            for c in conds:
-                runs = [store[f"{act}/{m}/{c}/{s}"] for s in range(seeds) if store.done(f"{act}/{m}/{c}/{s}")]
+        for m in cfg["models"]:
+            for c in cfg["conditions"]:
+                runs = [v for u, v in results if (u["act"], u["model"], u["condition"]) == (act, m, c) and "skipped" not in v]
                 if not runs: continue
                 res[f"{m}/{c}"] = {"params": runs[0]["params"], "s_per_epoch": mean_std([r["s_per_epoch"] for r in runs]),
                                    "tau": {k: mean_std([r["taus"][k] for r in runs]) | {"per_seed": [r["taus"][k] for r in runs]} for k in runs[0]["taus"]}}
         summary[act]["results"] = res
-    _plot(summary, out)
+    _plot(summary, Path(out))
     return summary
+
+register_reproduction(Reproduction("metanets-cnn-gen",
+    "Monomial-NFN / Quasi vs HNP, NP, STATNN: predicting CNN accuracy from weights under scale/sign transforms.",
+    CNN_GEN_CONFIGS, _cnn_gen_units, _cnn_gen_run, _cnn_gen_summarise, prepare=_cnn_gen_prepare))
+
+def _overrides(names:dict, kw:dict)->dict:
+    "Keyword arguments of the older function signatures -> configuration overrides (None: the configuration's)."
+    return {names.get(k, k): (list(v) if isinstance(v, tuple) else v) for k, v in kw.items() if v is not None}
+
+def cnn_generalization(out:Path, quick:bool=False, seeds:int|None=None, **kw)->dict:
+    "Run `metanets-cnn-gen` through the runner into `out` (keyword arguments replace configuration values; `steps` = zoo steps); return its summary."
+    kw.pop("display", None); kw.pop("threads", None)
+    return json.loads(run_repro("metanets-cnn-gen", out, "quick" if quick else "full", seeds, overrides=_overrides({"steps": "zoo_steps"}, kw),
+                                progress=False).read_text())["summary"]
 
 def _plot(summary:dict, out:Path):
     import matplotlib; matplotlib.use("Agg")
@@ -167,12 +196,8 @@ def _plot(summary:dict, out:Path):
                 ax.bar(xs + off, [res[k]["tau"][k2]["mean"] for k in keys], 0.4, yerr=[res[k]["tau"][k2]["std"] for k in keys], label=lab, capsize=3)
             ax.set_xticks(xs, keys, rotation=30, ha="right")
         ax.set_ylabel("Kendall τ (mean ± std over seeds)"); ax.set_title(f"{act} zoo"); ax.legend(fontsize=7); ax.grid(alpha=.3)
-    fig.tight_layout(); fig.savefig(out / "tau_vs_scale.png", dpi=110); plt.close(fig)
+    fig.tight_layout(); fig.savefig(out / "tau_vs_scale.png", dpi=80); plt.close(fig)
 
-@reproduction("metanets-cnn-gen")
-def cnn_generalization_repro(out:Path, quick:bool, seeds:int)->dict:
-    "Monomial-NFN / Quasi vs HNP, NP, STATNN: predicting CNN accuracy from weights under scale/sign transforms."
-    return cnn_generalization(out, quick, seeds, display=False)
 
 # %% ../../nbs/metanets/90_repro.ipynb #517e9ba9
 def table(summary:dict, act:str)->str:
@@ -249,45 +274,65 @@ def train_inr_classifier(model:nn.Module, train:tuple, val:tuple, # (WeightSpace
     return {"val_acc": best, "best_epoch": best_ep, "s_per_epoch": float(np.median(t_ep))}
 
 # %% ../../nbs/metanets/90_repro.ipynb #54fe7a70
-def inr_classification(out:Path, quick:bool=False, seeds:int=3, *, data:tuple=INR_DATA, n_inrs:int|None=None,
-                       steps:int|None=None, epochs:int|None=None, channels:tuple|None=None, head:int|None=None,
-                       models:tuple=INR_RUN, display:bool=True, threads:int=1)->dict:
-    "Accuracy of metanetworks classifying SIREN INRs of real images, clean and under perm × sign transforms of the test INRs; resumable."
+INR_CLS_CONFIGS = {   # datasets not in the offline cache are skipped
+    "quick": dict(data=list(INR_DATA), n_inrs=350, steps=150, epochs=2, channels=[4, 4, 2], head=32, models=list(INR_RUN), seeds=3),
+    "full": dict(data=list(INR_DATA), n_inrs=3500, steps=500, epochs=10, channels=[16, 16, 8], head=128, models=list(INR_RUN), seeds=3)}
+
+def _inr_data(cfg:dict)->list:
+    from symlearn.weightspace.zoo import data_available
+    for d in cfg["data"]: check_choice(d, "data", ("digits",) + INR_DATA)
+    return [d for d in cfg["data"] if data_available(d)]
+
+def _inr_cls_prepare(cfg:dict, workdir:Path):
+    for name in _inr_data(cfg): inr_zoo(_zoos_dir(workdir), name, cfg["n_inrs"], cfg["steps"], display=False)
+
+def _inr_cls_units(cfg:dict)->list:
+    return [dict(data=d, model=m, seed=s) for d in _inr_data(cfg) for m in cfg["models"] for s in range(cfg["seeds"])]
+
+def _inr_cls_run(cfg:dict, unit:dict, device:torch.device, workdir:Path)->dict:
     from symlearn.metanets.inr import sign_perm, layer_scales, scale_layers
-    from fastprogress.fastprogress import progress_bar
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    torch.set_num_threads(check_int(threads, "threads", min=1))
-    data = (data,) if isinstance(data, str) else tuple(data)
-    for d in data: check_choice(d, "data", ("digits",) + INR_DATA)
-    n_inrs, steps = n_inrs or (350 if quick else 3500), steps or (150 if quick else 500)
-    epochs, head = epochs or (2 if quick else 10), head or (32 if quick else 128)
-    channels = tuple(channels or ((4, 4, 2) if quick else (16, 16, 8)))
-    summary = {"config": {"n_inrs": n_inrs, "steps": steps, "epochs": epochs, "channels": channels, "head": head, "siren": "2-32-32-1, omega0 20",
-                          "image_size": "14x14 (2x2 mean pool)", "init": "shared", "seeds": list(range(seeds)), "batch": 32, "lr": 1e-3}}
+    _cpu_only("metanets-inr-cls", device); torch.set_num_threads(1)
+    m, s = unit["model"], unit["seed"]
+    ws, y, psnr, _ = inr_zoo(_zoos_dir(workdir), unit["data"], cfg["n_inrs"], cfg["steps"], display=False)
+    tr, va, te = inr_split(ws.batch_size)
+    test_clean = _index(ws, te); test_tf = sign_perm(test_clean, torch.Generator().manual_seed(1000))
+    sc = layer_scales(_index(ws, tr))                # '+norm' models: per-layer dataset constants (commute with the action)
+    seed_everything(s)
+    model = build_inr_model(m, ws, tuple(cfg["channels"]), cfg["head"])
+    f = (lambda w: scale_layers(w, sc)) if "+norm" in m else (lambda w: w)
+    info = train_inr_classifier(model, (f(_index(ws, tr)), y[tr]), (f(_index(ws, va)), y[va]), epochs=cfg["epochs"], augment="+aug" in m, seed=s)
+    acc = {"clean": _accuracy(model, f(test_clean), y[te]), "transformed": _accuracy(model, f(test_tf), y[te])}
+    return {**info, "acc": acc, "params": sum(p.numel() for p in model.parameters())}
+
+def _inr_cls_summarise(cfg:dict, results:list, out:Path)->dict:
+    data = _inr_data(cfg)
+    if not data: return {"skipped": "neither MNIST-10k nor Fashion-MNIST is in the offline cache (symlearn fetch-data mnist10k fashion-mnist)"}
+    summary = {"config": {"n_inrs": cfg["n_inrs"], "steps": cfg["steps"], "epochs": cfg["epochs"], "channels": cfg["channels"], "head": cfg["head"],
+                          "siren": "2-32-32-1, omega0 20", "image_size": "14x14 (2x2 mean pool)", "init": "shared",
+                          "seeds": list(range(cfg["seeds"])), "batch": 32, "lr": 1e-3}}
     for name in data:
-        ws, y, psnr, _ = inr_zoo(out, name, n_inrs, steps, display=display)
+        ws, y, psnr, _ = inr_zoo(_zoos_dir(out), name, cfg["n_inrs"], cfg["steps"], display=False)
         tr, va, te = inr_split(ws.batch_size)
-        test_clean = _index(ws, te); test_tf = sign_perm(test_clean, torch.Generator().manual_seed(1000))
-        sc = layer_scales(_index(ws, tr))                # '+norm' models: per-layer dataset constants (commute with the action)
-        store = ResultStore(out / f"runs_{name}.jsonl")
-        for m, s in progress_bar([(m, s) for m in models for s in range(seeds)], display=display):
-            key = f"{m}/{s}"
-            if store.done(key): continue
-            seed_everything(s)
-            model = build_inr_model(m, ws, channels, head)
-            f = (lambda w: scale_layers(w, sc)) if "+norm" in m else (lambda w: w)
-            info = train_inr_classifier(model, (f(_index(ws, tr)), y[tr]), (f(_index(ws, va)), y[va]), epochs=epochs, augment="+aug" in m, seed=s)
-            acc = {"clean": _accuracy(model, f(test_clean), y[te]), "transformed": _accuracy(model, f(test_tf), y[te])}
-            store.add(key, {**info, "acc": acc, "params": sum(p.numel() for p in model.parameters())})
         res = {}
-        for m in models:
-            runs = [store[f"{m}/{s}"] for s in range(seeds) if store.done(f"{m}/{s}")]
+        for m in cfg["models"]:
+            runs = [v for u, v in results if (u["data"], u["model"]) == (name, m)]
             if runs: res[m] = {"params": runs[0]["params"], "s_per_epoch": mean_std([r["s_per_epoch"] for r in runs]),
                                "acc": {k: mean_std([r["acc"][k] for r in runs]) | {"per_seed": [r["acc"][k] for r in runs]} for k in ("clean", "transformed")}}
         summary[name] = {"n_train": len(tr), "n_val": len(va), "n_test": len(te), "results": res,
                          "psnr_quantiles": [round(float(v), 2) for v in psnr.float().quantile(torch.tensor([0, .25, .5, .75, 1.]))]}
-        _plot_inr(summary[name], name, out, psnr)
+        _plot_inr(summary[name], name, Path(out), psnr)
     return summary
+
+register_reproduction(Reproduction("metanets-inr-cls",
+    "Classifying SIREN INRs of MNIST-10k and Fashion-MNIST from their weights: Monomial-NFN, Quasi vs MLP, STATNN, NP, HNP (± augmentation), clean and perm × sign-transformed.",
+    INR_CLS_CONFIGS, _inr_cls_units, _inr_cls_run, _inr_cls_summarise, prepare=_inr_cls_prepare))
+
+def inr_classification(out:Path, quick:bool=False, seeds:int|None=None, **kw)->dict:
+    "Run `metanets-inr-cls` through the runner into `out` (keyword arguments replace configuration values); return its summary."
+    kw.pop("display", None); kw.pop("threads", None)
+    if isinstance(kw.get("data"), str): kw["data"] = [kw["data"]]
+    return json.loads(run_repro("metanets-inr-cls", out, "quick" if quick else "full", seeds, overrides=_overrides({}, kw),
+                                progress=False).read_text())["summary"]
 
 def inr_table(summary:dict, name:str)->str:
     "Markdown table: accuracy (mean ± std over seeds) per model, clean and transformed test INRs."
@@ -306,15 +351,8 @@ def _plot_inr(s:dict, name:str, out:Path, psnr:Tensor):
     ax[0].axhline(0.1, color="gray", ls=":", lw=1); ax[0].set_xticks(xs, keys, rotation=20); ax[0].set_ylabel("test accuracy (mean ± std)")
     ax[0].set_title(f"{name} SIREN classification"); ax[0].legend(fontsize=8)
     ax[1].hist(psnr.numpy(), 40); ax[1].set_xlabel("INR fit PSNR (dB)"); ax[1].set_title("fit quality")
-    fig.tight_layout(); fig.savefig(out / f"inr_accuracy_{name}.png", dpi=110); plt.close(fig)
+    fig.tight_layout(); fig.savefig(out / f"inr_accuracy_{name}.png", dpi=80); plt.close(fig)
 
-@reproduction("metanets-inr-cls")
-def inr_classification_repro(out:Path, quick:bool, seeds:int)->dict:
-    "Classifying SIREN INRs of MNIST-10k and Fashion-MNIST from their weights: Monomial-NFN, Quasi vs MLP, STATNN, NP, HNP (± augmentation), clean and perm × sign-transformed."
-    from symlearn.weightspace.zoo import data_available
-    data = tuple(d for d in INR_DATA if data_available(d))
-    if not data: return {"skipped": "neither MNIST-10k nor Fashion-MNIST is in the offline cache (symlearn fetch-data mnist10k fashion-mnist)"}
-    return inr_classification(out, quick, seeds, data=data, display=False)
 
 # %% ../../nbs/metanets/90_repro.ipynb #b4e14aa9
 EDIT_RUN = ("Monomial", "NP", "HNP", "MLP")
@@ -348,50 +386,82 @@ def train_editor(editor:nn.Module, train:tuple, val:tuple, # (WeightSpace, targe
     editor.load_state_dict(best_state)
     return {"val_mse": best, "best_epoch": best_ep, "s_per_epoch": float(np.median(t_ep))}
 
-def inr_editing(out:Path, quick:bool=False, seeds:int=3, *, data:str="mnist", edit:str="dilate2", n_inrs:int|None=None,
-                steps:int|None=None, epochs:int|None=None, channels:tuple|None=None, hidden:int|None=None,
-                editors:tuple=EDIT_RUN, zoo_dir:Path|None=None, display:bool=True, threads:int=1)->dict:
-    "Residual weight-space editors θ + s·E(θ) trained so the edited SIREN renders T(image); test MSE clean and on perm × sign-transformed INRs; resumable."
-    from symlearn.metanets.inr import sign_perm, render_grad, build_editor, EDITS, edit_commutation_error
-    from symlearn.weightspace.groups import sample_monomial
-    from fastprogress.fastprogress import progress_bar
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    torch.set_num_threads(check_int(threads, "threads", min=1))
-    check_choice(edit, "edit", list(EDITS)); check_choice(data, "data", ("digits",) + INR_DATA)
-    n_inrs, steps = n_inrs or (350 if quick else 3500), steps or (150 if quick else 500)
-    epochs, hidden = epochs or (2 if quick else 10), hidden or (32 if quick else 256)
-    channels = tuple(channels or ((4, 4) if quick else (16, 16)))
-    ws, _, psnr, imgs = inr_zoo(Path(zoo_dir or out), data, n_inrs, steps, display=display)
-    target = EDITS[edit](imgs)
+INR_EDIT_CONFIGS = {
+    "quick": dict(data="mnist", edit="dilate2", n_inrs=350, steps=150, epochs=2, channels=[4, 4], hidden=32, editors=list(EDIT_RUN), seeds=3),
+    "full": dict(data="mnist", edit="dilate2", n_inrs=3500, steps=500, epochs=10, channels=[16, 16], hidden=256, editors=list(EDIT_RUN), seeds=3)}
+
+def _edit_inputs(cfg:dict, workdir:Path)->dict:
+    "The zoo (shared with metanets-inr-cls), edit targets, split and test sets."
+    from symlearn.metanets.inr import sign_perm, EDITS
+    check_choice(cfg["edit"], "edit", list(EDITS)); check_choice(cfg["data"], "data", ("digits",) + INR_DATA)
+    ws, _, psnr, imgs = inr_zoo(_zoos_dir(workdir), cfg["data"], cfg["n_inrs"], cfg["steps"], display=False)
+    target = EDITS[cfg["edit"]](imgs)
     tr, va, te = inr_split(ws.batch_size)
-    test_clean = _index(ws, te); test_tf = sign_perm(test_clean, torch.Generator().manual_seed(1000))
-    no_edit = (render_grad(test_clean, imgs.shape[1:]) - target[te]).pow(2).flatten(1).mean(1)
-    store = ResultStore(out / f"edit_{data}_{edit}.jsonl")
+    test_clean = _index(ws, te)
+    return dict(ws=ws, psnr=psnr, imgs=imgs, target=target, tr=tr, va=va, te=te, test_clean=test_clean,
+                test_tf=sign_perm(test_clean, torch.Generator().manual_seed(1000)))
+
+def _edit_available(cfg:dict)->bool:
+    from symlearn.weightspace.zoo import data_available
+    return data_available(cfg["data"])
+
+def _inr_edit_prepare(cfg:dict, workdir:Path):
+    if _edit_available(cfg): _edit_inputs(cfg, workdir)
+
+def _inr_edit_units(cfg:dict)->list:
+    return [dict(editor=e, seed=s) for e in cfg["editors"] for s in range(cfg["seeds"])] if _edit_available(cfg) else []
+
+def _inr_edit_run(cfg:dict, unit:dict, device:torch.device, workdir:Path)->dict:
+    from symlearn.metanets.inr import render_grad, build_editor, edit_commutation_error
+    _cpu_only("metanets-inr-edit", device); torch.set_num_threads(1)
+    e, s = unit["editor"], unit["seed"]
+    x = _edit_inputs(cfg, workdir); ws, imgs, target, tr, va, te = (x[k] for k in ("ws", "imgs", "target", "tr", "va", "te"))
     show = torch.arange(6)
-    for e, s in progress_bar([(e, s) for e in editors for s in range(seeds)], display=display):
-        key = f"{e}/{s}"
-        if store.done(key): continue
-        seed_everything(s)
-        E = build_editor(e, ws, channels, hidden)
-        info = train_editor(E, (_index(ws, tr), target[tr]), (_index(ws, va), target[va]), epochs=epochs, seed=s)
-        mse = {"clean": _edit_mse(E, test_clean, target[te]).mean().item(), "transformed": _edit_mse(E, test_tf, target[te]).mean().item()}
-        E64, w64 = copy.deepcopy(E).double(), _index(test_clean, torch.arange(16)).to(torch.float64)
-        g = sample_monomial(w64, "sign", generator=torch.Generator().manual_seed(3000 + s))
-        comm = edit_commutation_error(E64, w64, g)
-        with torch.no_grad(): shown = render_grad(E(_index(test_clean, show)), imgs.shape[1:]).clamp(0, 1)
-        store.add(key, {**info, "mse": mse, "commutation_error": comm, "params": sum(p.numel() for p in E.parameters()),
-                        "shown": [round(v, 4) for v in shown.flatten().tolist()]})
+    seed_everything(s)
+    E = build_editor(e, ws, tuple(cfg["channels"]), cfg["hidden"])
+    info = train_editor(E, (_index(ws, tr), target[tr]), (_index(ws, va), target[va]), epochs=cfg["epochs"], seed=s)
+    mse = {"clean": _edit_mse(E, x["test_clean"], target[te]).mean().item(), "transformed": _edit_mse(E, x["test_tf"], target[te]).mean().item()}
+    E64, w64 = copy.deepcopy(E).double(), _index(x["test_clean"], torch.arange(16)).to(torch.float64)
+    g = sample_monomial(w64, "sign", generator=torch.Generator().manual_seed(3000 + s))
+    comm = edit_commutation_error(E64, w64, g)
+    with torch.no_grad(): shown = render_grad(E(_index(x["test_clean"], show)), imgs.shape[1:]).clamp(0, 1)
+    return {**info, "mse": mse, "commutation_error": comm, "params": sum(p.numel() for p in E.parameters()),
+            "shown": [round(v, 4) for v in shown.flatten().tolist()]}
+
+class _Finished(dict):
+    "Finished units by key, with the `done(key)` of a store."
+    def done(self, key): return key in self
+
+def _inr_edit_summarise(cfg:dict, results:list, out:Path)->dict:
+    from symlearn.metanets.inr import render_grad
+    if not _edit_available(cfg): return {"skipped": "MNIST-10k is not in the offline cache (symlearn fetch-data mnist10k)"}
+    x = _edit_inputs(cfg, out); imgs, target, te = x["imgs"], x["target"], x["te"]
+    no_edit = (render_grad(x["test_clean"], imgs.shape[1:]) - target[te]).pow(2).flatten(1).mean(1)
+    store = _Finished({f"{u['editor']}/{u['seed']}": v for u, v in results})
     res = {"no edit": {"params": 0, "mse": {k: {"mean": no_edit.mean().item(), "std": 0.0} for k in ("clean", "transformed")}}}
-    for e in editors:
-        runs = [store[f"{e}/{s}"] for s in range(seeds) if store.done(f"{e}/{s}")]
+    for e in cfg["editors"]:
+        runs = [v for u, v in results if u["editor"] == e]
         if runs: res[e] = {"params": runs[0]["params"], "s_per_epoch": mean_std([r["s_per_epoch"] for r in runs]),
                            "commutation_error": max(r["commutation_error"] for r in runs),
                            "mse": {k: mean_std([r["mse"][k] for r in runs]) | {"per_seed": [r["mse"][k] for r in runs]} for k in ("clean", "transformed")}}
-    summary = {"config": {"data": data, "edit": edit, "n_inrs": n_inrs, "steps": steps, "epochs": epochs, "channels": channels,
-                          "mlp_hidden": hidden, "seeds": list(range(seeds)), "n_train": len(tr), "n_val": len(va), "n_test": len(te)},
-               "psnr_quantiles": [round(float(v), 2) for v in psnr.float().quantile(torch.tensor([0, .25, .5, .75, 1.]))], "results": res}
-    _plot_edit(store, editors, imgs[te][show], target[te][show], render_grad(_index(test_clean, show), imgs.shape[1:]).detach(), out, f"{data}_{edit}")
+    summary = {"config": {"data": cfg["data"], "edit": cfg["edit"], "n_inrs": cfg["n_inrs"], "steps": cfg["steps"], "epochs": cfg["epochs"],
+                          "channels": cfg["channels"], "mlp_hidden": cfg["hidden"], "seeds": list(range(cfg["seeds"])),
+                          "n_train": len(x["tr"]), "n_val": len(x["va"]), "n_test": len(te)},
+               "psnr_quantiles": [round(float(v), 2) for v in x["psnr"].float().quantile(torch.tensor([0, .25, .5, .75, 1.]))], "results": res}
+    show = torch.arange(6)
+    _plot_edit(store, cfg["editors"], imgs[te][show], target[te][show], render_grad(_index(x["test_clean"], show), imgs.shape[1:]).detach(),
+               Path(out), f"{cfg['data']}_{cfg['edit']}")
     return summary
+
+register_reproduction(Reproduction("metanets-inr-edit",
+    "Weight-space editing of MNIST-10k SIRENs (2×2 dilation at 14×14): Monomial (sign-equivariant) editor vs NP, HNP, MLP editors and no edit; test MSE clean and perm × sign-transformed.",
+    INR_EDIT_CONFIGS, _inr_edit_units, _inr_edit_run, _inr_edit_summarise, prepare=_inr_edit_prepare))
+
+def inr_editing(out:Path, quick:bool=False, seeds:int|None=None, **kw)->dict:
+    "Run `metanets-inr-edit` through the runner into `out` (keyword arguments replace configuration values); return its summary."
+    for k in ("display", "threads", "zoo_dir"): kw.pop(k, None)
+    return json.loads(run_repro("metanets-inr-edit", out, "quick" if quick else "full", seeds, overrides=_overrides({}, kw),
+                                progress=False).read_text())["summary"]
 
 def edit_table(summary:dict)->str:
     "Markdown table: test MSE (mean ± std over seeds), clean and transformed, and the trained editors' commutation error."
@@ -412,11 +482,5 @@ def _plot_edit(store, editors, imgs, target, plain, out:Path, tag:str):
         for c in range(imgs.shape[0]):
             axes[r, c].imshow(ims[c].numpy(), cmap="gray", vmin=0, vmax=1); axes[r, c].set_xticks([]); axes[r, c].set_yticks([])
         axes[r, 0].set_ylabel(lab, fontsize=7)
-    fig.tight_layout(); fig.savefig(out / f"edits_{tag}.png", dpi=110); plt.close(fig)
+    fig.tight_layout(); fig.savefig(out / f"edits_{tag}.png", dpi=80); plt.close(fig)
 
-@reproduction("metanets-inr-edit")
-def inr_editing_repro(out:Path, quick:bool, seeds:int)->dict:
-    "Weight-space editing of MNIST-10k SIRENs (2×2 dilation at 14×14): Monomial (sign-equivariant) editor vs NP, HNP, MLP editors and no edit; test MSE clean and perm × sign-transformed."
-    from symlearn.weightspace.zoo import data_available
-    if not data_available("mnist"): return {"skipped": "MNIST-10k is not in the offline cache (symlearn fetch-data mnist10k)"}
-    return inr_editing(out, quick, seeds, display=False)

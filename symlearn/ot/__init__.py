@@ -6,18 +6,21 @@ Docs: https://symlearn.github.io/symlearn/ot/api.html.md"""
 
 # %% auto #0
 __all__ = ['wasserstein_1d', 'sliced_wasserstein', 'sample_directions', 'ConcurrentTrees', 'ChainTrees', 'SphericalTrees',
-           'sample_concurrent_trees', 'sample_chain_trees', 'sample_spherical_trees', 'tree_ot_kernel', 'virtual_atoms',
-           'tree_sliced_wasserstein', 'tsw', 'db_tsw', 'spherical_tree_sliced_wasserstein', 'stsw', 'gradient_flow',
-           'w2_exact']
+           'sample_directions_frames', 'sample_concurrent_trees', 'sample_chain_trees', 'sample_spherical_trees',
+           'check_trees', 'plot_tree', 'tree_ot_kernel', 'tree_ot_reference', 'virtual_atoms',
+           'tree_sliced_wasserstein', 'tsw', 'db_tsw', 'feature_dim', 'spherical_tree_sliced_wasserstein', 'stsw',
+           'generalized_sphere_map', 'gradient_flow', 'w2_exact', 'gaussians_25']
 
 # %% ../../nbs/ot/99_api.ipynb #231f8d27
 from .sliced import wasserstein_1d, sliced_wasserstein, sample_directions
-from .trees import (ConcurrentTrees, ChainTrees, SphericalTrees, sample_concurrent_trees,
-                               sample_chain_trees, sample_spherical_trees)
-from .kernel import tree_ot_kernel, virtual_atoms
-from .tsw import tree_sliced_wasserstein, tsw, db_tsw
-from .spherical import spherical_tree_sliced_wasserstein, stsw
-from .flow import gradient_flow, w2_exact
+from .trees import (ConcurrentTrees, ChainTrees, SphericalTrees, sample_directions_frames, sample_concurrent_trees,
+                               sample_chain_trees, sample_spherical_trees, check_trees, plot_tree)
+from .kernel import tree_ot_kernel, tree_ot_reference, virtual_atoms
+from .tsw import tree_sliced_wasserstein, tsw, db_tsw, feature_dim
+from .spherical import spherical_tree_sliced_wasserstein, stsw, generalized_sphere_map
+from .flow import gradient_flow, w2_exact, gaussians_25
 _all_ = ["wasserstein_1d", "sliced_wasserstein", "sample_directions", "ConcurrentTrees", "ChainTrees", "SphericalTrees",
-         "sample_concurrent_trees", "sample_chain_trees", "sample_spherical_trees", "tree_ot_kernel", "virtual_atoms",
-         "tree_sliced_wasserstein", "tsw", "db_tsw", "spherical_tree_sliced_wasserstein", "stsw", "gradient_flow", "w2_exact"]
+         "sample_directions_frames", "sample_concurrent_trees", "sample_chain_trees", "sample_spherical_trees", "check_trees",
+         "plot_tree", "tree_ot_kernel", "tree_ot_reference", "virtual_atoms", "tree_sliced_wasserstein", "tsw", "db_tsw",
+         "feature_dim", "spherical_tree_sliced_wasserstein", "stsw", "generalized_sphere_map", "gradient_flow", "w2_exact",
+         "gaussians_25"]

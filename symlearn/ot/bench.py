@@ -80,9 +80,11 @@ def _memory_row():
 
 # %% ../../nbs/ot/98_bench.ipynb #e9c533af
 @benchmark("tsw")
-def bench_tsw(quick:bool=False)->dict:
+def bench_tsw(quick:bool=False, # smaller sizes
+              device:str|torch.device|None=None, # where to measure (None: CUDA when present, else the CPU)
+             )->dict: # {'rows', 'ratios'}
     "Db-TSW and STSW vs POT SW/SSW at equal lines and vs a bare sort; ratios from the same run."
-    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu") if device is None else torch.device(device)
     threads = torch.get_num_threads()
     if device.type == "cpu": torch.set_num_threads(1)       # one thread: stable ratios on shared CI machines
     try: return _bench(quick, device)

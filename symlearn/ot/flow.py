@@ -13,13 +13,13 @@ import numpy as np
 import torch
 from torch import Tensor
 from scipy.optimize import linear_sum_assignment
-from fastprogress.fastprogress import progress_bar
-from ..core import check_tensor, check_same, check_int, check_scalar, check_choice, make_generator, bad_arg
+from ..core import (check_tensor, check_same, check_int, check_scalar, check_choice, make_generator, bad_arg,
+                           check_generator, default_float, check_finite_result)
 from .sliced import sliced_wasserstein
-from ..experiments import reproduction, ResultStore, mean_std, fmt_ms
+from ..experiments import Reproduction, register_reproduction, generator_on, mean_std, fmt_ms
 
 # %% auto #0
-__all__ = ['w2_exact', 'gaussians_25', 'gradient_flow', 'repro_sw_flow']
+__all__ = ['SW_FLOW_CONFIGS', 'w2_exact', 'gaussians_25', 'gradient_flow']
 
 # %% ../../nbs/ot/05_flow.ipynb #f9104643
 def w2_exact(X:Tensor, # points, shape [n, d]
@@ -35,11 +35,12 @@ def w2_exact(X:Tensor, # points, shape [n, d]
 
 # %% ../../nbs/ot/05_flow.ipynb #2ed41896
 def gaussians_25(n:int, # number of points (a multiple of 25 gives equal clusters)
-                 generator:torch.Generator|None=None,
-                 dtype:torch.dtype=torch.float32,
+                 generator:torch.Generator|None=None, # drives the noise (None: torch's global generator)
+                 dtype:torch.dtype=torch.float32, # float dtype of the result
                 )->Tensor: # shape [n, 2]
     "The 25-Gaussians target of the sliced-Wasserstein gradient-flow benchmarks."
-    n = check_int(n, "n", min=1)
+    n, dtype = check_int(n, "n", min=1), default_float(dtype)
+    generator = check_generator(generator, device="cpu")
     c = torch.stack(torch.meshgrid(torch.arange(-2, 3), torch.arange(-2, 3), indexing="ij"), -1).reshape(25, 2) * 2.0
     centres = c[torch.arange(n) % 25].to(dtype)
     return (centres + 0.05 * torch.randn(n, 2, generator=generator, dtype=dtype)) / 2.828
@@ -55,7 +56,7 @@ def gradient_flow(X0:Tensor, # initial particles, shape [n, d]
                   snapshots:tuple=(), # steps at which to keep a copy of the particles
                   project:Callable|None=None, # applied to the particles after every step (e.g. back onto the sphere)
                   metric:Callable|None=None, # metric(X, Y) -> float recorded as 'w2' (default: `w2_exact`)
-                 )->dict: # {'steps', 'w2', 'loss', 'X', 'snapshots', 'seconds_per_step', 'cpu_seconds_per_step'}
+                 )->dict: # {'steps', 'w2' (None entries when n != m with the default metric), 'loss', 'X', 'snapshots', 'seconds_per_step', 'cpu_seconds_per_step'}
     "Follow the gradient of `distance(X, Y)` in the particles `X` with Adam; record exact $W_2$ along the way."
     dims = {}
     X0 = check_tensor(X0, "X0", shape=("n", "d"), dims=dims, dtype="float")
@@ -63,6 +64,11 @@ def gradient_flow(X0:Tensor, # initial particles, shape [n, d]
     check_same(X0=X0, Y=Y)
     steps, eval_every = check_int(steps, "steps", min=1), check_int(eval_every, "eval_every", min=1)
     lr = check_scalar(lr, "lr", low=0, low_inclusive=False)
+    generator = check_generator(generator, device=X0)
+    for name, f in (("distance", distance), ("project", project), ("metric", metric)):
+        if (f is not None or name == "distance") and not callable(f): bad_arg(name, "a callable" + ("" if name == "distance" else " or None"), f, TypeError)
+    if not isinstance(snapshots, (tuple, list, range, set)): bad_arg("snapshots", "a tuple of step numbers", snapshots, TypeError)
+    snapshots = {check_int(s, "snapshots", min=0, max=steps) for s in snapshots}
     metric = metric or w2_exact
     can_eval = X0.shape[0] == Y.shape[0] or metric is not w2_exact
     X = X0.detach().clone().requires_grad_(True)
@@ -72,12 +78,14 @@ def gradient_flow(X0:Tensor, # initial particles, shape [n, d]
     for it in range(steps + 1):
         if it % eval_every == 0 or it == steps:
             rec["steps"].append(it)
-            rec["w2"].append(metric(X.detach(), Y) if can_eval else float("nan"))
+            rec["w2"].append(metric(X.detach(), Y) if can_eval else None)   # None: exact W2 needs n == m
         if it in snapshots: rec["snapshots"][it] = X.detach().clone()
         if it == steps: break
         t0, c0 = time.perf_counter(), time.process_time()
         opt.zero_grad()
         loss = distance(X, Y, generator=generator)
+        if not isinstance(loss, Tensor) or loss.numel() != 1: bad_arg("distance", "a callable returning a 0-d tensor", loss)
+        check_finite_result(loss, "`X0`, `Y` (or `lr`: the particles diverged)")
         loss.backward(); opt.step()
         if project is not None:
             with torch.no_grad(): X.copy_(project(X))
@@ -89,51 +97,54 @@ def gradient_flow(X0:Tensor, # initial particles, shape [n, d]
     return rec
 
 # %% ../../nbs/ot/05_flow.ipynb #b917def9
-def _flow_unit(L:int, seed:int, n:int, steps:int, eval_every:int, lr:float)->dict:
+def _flow_unit(L:int, seed:int, n:int, steps:int, eval_every:int, lr:float, device="cpu")->dict:
     g = make_generator(seed)
-    Y = gaussians_25(n, g); X0 = 0.25 * torch.randn(n, 2, generator=g)
+    Y = gaussians_25(n, g); X0 = 0.25 * torch.randn(n, 2, generator=g)      # data drawn on the CPU: the same on every device
     dist = lambda X, Y, generator: sliced_wasserstein(X, Y, n_projections=L, p=2, generator=generator)
-    r = gradient_flow(X0, Y, dist, steps=steps, lr=lr, eval_every=eval_every, generator=g)
+    r = gradient_flow(X0.to(device), Y.to(device), dist, steps=steps, lr=lr, eval_every=eval_every, generator=generator_on(g, device))
     return {"steps": r["steps"], "w2": r["w2"], "final_w2": r["w2"][-1], "ms_per_step": 1e3 * r["seconds_per_step"],
-            "X": r["X"].tolist(), "Y": Y.tolist()}
+            "X": r["X"].cpu().tolist(), "Y": Y.tolist()}
 
 # %% ../../nbs/ot/05_flow.ipynb #2c3286e5
-def _plot_flows(store:ResultStore, methods:dict, seeds:int, out:Path):
+def _plot_flows(results:list, out:Path):
     import matplotlib.pyplot as plt
+    methods = list(dict.fromkeys(u["method"] for u, _ in results)); seeds = len({u["seed"] for u, _ in results})
     fig, ax = plt.subplots(figsize=(5, 3.5))
     for name in methods:
-        runs = [store[f"{name}/seed={s}"] for s in range(seeds)]
+        runs = [v for u, v in results if u["method"] == name]
         w = np.array([r["w2"] for r in runs]); st = runs[0]["steps"]
         m, s = w.mean(0), w.std(0)
         ax.plot(st, m, label=name); ax.fill_between(st, m - s, m + s, alpha=0.25)
     ax.set_yscale("log"); ax.set_xlabel("step"); ax.set_ylabel("exact $W_2$ to target"); ax.legend()
     ax.set_title(f"SW$_2$ gradient flow, mean ± std over {seeds} seed(s)")
-    fig.tight_layout(); fig.savefig(out/"w2_curves.png", dpi=120); plt.close(fig)
+    fig.tight_layout(); fig.savefig(out/"w2_curves.png", dpi=80); plt.close(fig)
     fig, axs = plt.subplots(1, len(methods), figsize=(3.2 * len(methods), 3.2))
     for ax, name in zip(np.atleast_1d(axs), methods):
-        r = store[f"{name}/seed=0"]
+        r = next(v for u, v in results if u["method"] == name and u["seed"] == 0)
         ax.scatter(*np.array(r["Y"]).T, s=4, c="0.7", label="target"); ax.scatter(*np.array(r["X"]).T, s=4, label="particles")
         ax.set_title(f"{name}, seed 0, final"); ax.set_aspect("equal")
-    fig.tight_layout(); fig.savefig(out/"particles.png", dpi=120); plt.close(fig)
+    fig.tight_layout(); fig.savefig(out/"particles.png", dpi=80); plt.close(fig)
 
 # %% ../../nbs/ot/05_flow.ipynb #2eb5d6e1
-@reproduction("sw-flow")
-def repro_sw_flow(out:Path, quick:bool=True, seeds:int=3)->dict:
-    "Sliced-Wasserstein gradient flow onto 25 Gaussians; exact W2 curves for L=10 and L=100 directions."
-    n, steps, every = (100, 200, 10) if quick else (500, 1000, 25)
-    methods = {"SW2 L=10": 10, "SW2 L=100": 100}
-    store = ResultStore(Path(out)/"units.jsonl")
-    units = [(name, L, s) for name, L in methods.items() for s in range(seeds)]
-    for name, L, s in progress_bar(units, leave=False):
-        key = f"{name}/seed={s}"
-        if store.done(key): continue
-        store.add(key, _flow_unit(L, s, n, steps, every, 0.02))
-    _plot_flows(store, methods, seeds, Path(out))
-    summary = {"n": n, "steps": steps, "lr": 0.02, "seeds": list(range(seeds)), "methods": {}}
-    for name in methods:
-        fin = [store[f"{name}/seed={s}"]["final_w2"] for s in range(seeds)]
-        w0 = [store[f"{name}/seed={s}"]["w2"][0] for s in range(seeds)]
-        ms = [store[f"{name}/seed={s}"]["ms_per_step"] for s in range(seeds)]
-        summary["methods"][name] = {"final_w2": mean_std(fin), "initial_w2": mean_std(w0), "per_seed_final_w2": fin,
-                                    "ms_per_step": mean_std(ms)}
+SW_FLOW_CONFIGS = {
+    "quick": dict(n=100, steps=200, eval_every=10, lr=0.02, methods={"SW2 L=10": 10, "SW2 L=100": 100}, seeds=3),
+    "full": dict(n=500, steps=1000, eval_every=25, lr=0.02, methods={"SW2 L=10": 10, "SW2 L=100": 100}, seeds=5)}
+
+def _sw_flow_units(cfg:dict)->list: return [dict(method=m, seed=s) for m in cfg["methods"] for s in range(cfg["seeds"])]
+
+def _sw_flow_run(cfg:dict, unit:dict, device:torch.device)->dict:
+    return _flow_unit(cfg["methods"][unit["method"]], unit["seed"], cfg["n"], cfg["steps"], cfg["eval_every"], cfg["lr"], device)
+
+def _sw_flow_summarise(cfg:dict, results:list, out:Path)->dict:
+    _plot_flows(results, Path(out))
+    summary = {"n": cfg["n"], "steps": cfg["steps"], "lr": cfg["lr"], "seeds": list(range(cfg["seeds"])), "methods": {}}
+    for name in cfg["methods"]:
+        runs = [v for u, v in results if u["method"] == name]
+        fin = [r["final_w2"] for r in runs]
+        summary["methods"][name] = {"final_w2": mean_std(fin), "initial_w2": mean_std([r["w2"][0] for r in runs]),
+                                    "per_seed_final_w2": fin, "ms_per_step": mean_std([r["ms_per_step"] for r in runs])}
     return summary
+
+register_reproduction(Reproduction("sw-flow",
+    "Sliced-Wasserstein gradient flow onto 25 Gaussians; exact W2 curves for L=10 and L=100 directions.",
+    SW_FLOW_CONFIGS, _sw_flow_units, _sw_flow_run, _sw_flow_summarise))

@@ -8,7 +8,7 @@ Docs: https://symlearn.github.io/symlearn/ot/kernel.html.md"""
 from __future__ import annotations
 import torch
 from torch import Tensor
-from ..core import check_tensor, check_same, check_scalar, bad_arg
+from ..core import check_tensor, check_same, check_scalar, check_int, bad_arg, check_magnitude, check_finite_result
 
 # %% auto #0
 __all__ = ['tree_ot_kernel', 'tree_ot_reference', 'virtual_atoms']
@@ -41,7 +41,9 @@ def tree_ot_kernel(coords:Tensor, # atom coordinates on each line, root at 0: sh
     if masses.shape[:-2] != coords.shape[:-2] or masses.shape[-1] != coords.shape[-1] or coords.shape[-2] not in (1, masses.shape[-2]):
         bad_arg("masses", f"of shape [..., k, N] matching `coords` {tuple(coords.shape)}", masses)
     p = check_scalar(p, "p", low=1)
-    return _tree_ot(coords, masses, p)
+    check_magnitude(coords, "coords", power=1, factor=2 * coords.shape[-1])     # lengths: differences, summed over N atoms
+    check_magnitude(masses, "masses", power=p, factor=coords.shape[-1])         # flows: partial sums of N masses, to the power p
+    return check_finite_result(_tree_ot(coords, masses, p), "`coords`, `masses`")
 
 # %% ../../nbs/ot/02_kernel.ipynb #af2d1e85
 def tree_ot_reference(coords, # per-line atom coordinates, list of k arrays (or array [k, N])
@@ -49,9 +51,13 @@ def tree_ot_reference(coords, # per-line atom coordinates, list of k arrays (or 
                       parents=None, # parent line of each line (-1 for the root line); default: all concurrent at 0
                       attach=None, # coordinate on the parent line where line i's 0 is glued
                       p:float=1.0, # Sobolev order
-                     ): # (S_p, D): the sum over edges and the path-length matrix between the atoms (line-major order)
+                     )->tuple: # (S_p, D): the sum over edges and the path-length matrix between the atoms (line-major order)
     "Slow pure-Python reference for one tree of lines: explicit graph, edge sums and the path-metric matrix."
     import numpy as np
+    p = check_scalar(p, "p", low=1)
+    if len(coords) != len(masses) or any(np.shape(c) != np.shape(w) for c, w in zip(coords, masses)):
+        bad_arg("masses", "the same layout as `coords` (one array per line, same lengths)", f"{len(masses)} lines")
+    if any(not np.all(np.isfinite(np.asarray(c, dtype=np.float64))) for c in list(coords) + list(masses)): bad_arg("coords", "finite coordinates and masses", "NaN/inf")
     coords = [np.asarray(c, dtype=np.float64) for c in coords]; masses = [np.asarray(w, dtype=np.float64) for w in masses]
     k = len(coords)
     parents = [-1] + [0] * (k - 1) if parents is None else list(parents)
@@ -102,7 +108,15 @@ def virtual_atoms(coords:Tensor, # atom coordinates, shape [T, k, N] (line i roo
                   attach:Tensor, # coordinate on the parent line where each line is glued, shape [T, k] (entry 0 unused)
                  )->tuple[Tensor, Tensor]: # coords and masses with k virtual slots per line, shape [T, k, N + k]
     "Append to every line the virtual atoms of its child subtrees, so the concurrent kernel handles any tree of lines."
-    k = coords.shape[-2]
+    coords = check_tensor(coords, "coords", ndim=3, dtype="float")
+    masses = check_tensor(masses, "masses", shape=tuple(coords.shape), dtype="float"); check_same(coords=coords, masses=masses)
+    T, k = coords.shape[:2]
+    if isinstance(parents, Tensor): parents = parents.tolist()
+    if not isinstance(parents, (list, tuple)): bad_arg("parents", f"a list of {k} parent indices", parents, TypeError)
+    parents = [check_int(q, "parents") for q in parents]
+    if len(parents) != k or parents[0] != -1 or any(not (0 <= q < i) for i, q in enumerate(parents) if i > 0):
+        bad_arg("parents", f"{k} indices with parents[0] = -1 and 0 <= parents[i] < i", str(parents))
+    attach = check_tensor(attach, "attach", shape=(T, k), dtype="float"); check_same(coords=coords, attach=attach)
     par = torch.as_tensor(parents, device=coords.device)
     A = (par[None, :] == torch.arange(k, device=coords.device)[:, None]).to(coords.dtype)   # A[i, c] = 1 if c child of i
     D = torch.linalg.inv(torch.eye(k, dtype=coords.dtype, device=coords.device) - A)       # descendants incl. self

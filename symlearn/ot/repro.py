@@ -11,17 +11,16 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import Tensor
-from fastprogress.fastprogress import progress_bar
 from ..core import make_generator, check_int
-from ..experiments import reproduction, ResultStore, mean_std, fmt_ms
+from ..experiments import Reproduction, register_reproduction, generator_on, mean_std, fmt_ms
 from .sliced import sliced_wasserstein
 from .tsw import tree_sliced_wasserstein
 from .spherical import spherical_tree_sliced_wasserstein
 from .flow import gradient_flow, gaussians_25, w2_exact
 
 # %% auto #0
-__all__ = ['swiss_roll', 'gaussian_hd', 'flow_methods', 'repro_tsw_flow', 'icosahedron', 'sample_vmf_s2', 'vmf_mixture_nll',
-           'geodesic_w2', 'sphere_methods', 'repro_stsw_flow']
+__all__ = ['TSW_FLOW_CONFIGS', 'STSW_FLOW_CONFIGS', 'swiss_roll', 'gaussian_hd', 'flow_methods', 'icosahedron', 'sample_vmf_s2',
+           'vmf_mixture_nll', 'geodesic_w2', 'sphere_methods']
 
 # %% ../../nbs/ot/90_repro.ipynb #a01bd2ce
 def swiss_roll(n:int, generator:torch.Generator|None=None, dtype=torch.float32)->Tensor:
@@ -54,15 +53,15 @@ def flow_methods(d:int, p:float=2.0, delta:float=10.0)->dict:
     }
 
 # %% ../../nbs/ot/90_repro.ipynb #122a86cf
-def _unit(dataset, method, lr, seed, n, steps, every):
+def _unit(dataset, method, lr, seed, n, steps, every, device="cpu"):
     g = make_generator(1000 * seed + 7)
     Y = _TARGETS[dataset](n, g)
-    X0 = 0.25 * torch.randn(n, Y.shape[1], generator=g)
+    X0 = 0.25 * torch.randn(n, Y.shape[1], generator=g)                  # data drawn on the CPU: the same on every device
     dist = flow_methods(Y.shape[1])[method]
-    r = gradient_flow(X0, Y, dist, steps=steps, lr=lr, eval_every=every, generator=g)
+    r = gradient_flow(X0.to(device), Y.to(device), dist, steps=steps, lr=lr, eval_every=every, generator=generator_on(g, device))
     out = {"steps": r["steps"], "w2": r["w2"], "final_w2": r["w2"][-1], "ms_per_step": 1e3 * r["seconds_per_step"],
            "cpu_ms_per_step": 1e3 * r.get("cpu_seconds_per_step", float("nan"))}
-    if Y.shape[1] == 2: out.update(X=r["X"].tolist(), Y=Y.tolist())
+    if Y.shape[1] == 2: out.update(X=r["X"].cpu().tolist(), Y=Y.tolist())
     return out
 
 # %% ../../nbs/ot/90_repro.ipynb #8595016e
@@ -80,7 +79,7 @@ def _plot_tsw(store, cfg, chosen, seeds, out):
                 ax.set_yscale("log")
         axs[0, j].set_title(f"{dset}: exact $W_2$ (mean ± std, {len(seeds)} seeds)"); axs[0, j].set_xlabel("step")
         axs[1, j].set_xlabel("optimisation time (s)"); axs[0, j].legend(fontsize=7)
-    fig.tight_layout(); fig.savefig(out / "w2_curves.png", dpi=110); plt.close(fig)
+    fig.tight_layout(); fig.savefig(out / "w2_curves.png", dpi=80); plt.close(fig)
     d2 = [dd for dd in ds if dd != "gaussian_20d"]
     fig, axs = plt.subplots(len(d2), len(cfg["methods"]), figsize=(3 * len(cfg["methods"]), 3 * len(d2)), squeeze=False)
     for i, dset in enumerate(d2):
@@ -88,25 +87,37 @@ def _plot_tsw(store, cfg, chosen, seeds, out):
             r = store[f"{dset}/{m}/lr={chosen[dset][m]}/seed={seeds[0]}"]
             axs[i, j].scatter(*np.array(r["Y"]).T, s=4, c="0.7"); axs[i, j].scatter(*np.array(r["X"]).T, s=4)
             axs[i, j].set_title(f"{m}, W2={r['final_w2']:.3f}", fontsize=9); axs[i, j].set_aspect("equal")
-    fig.tight_layout(); fig.savefig(out / "particles.png", dpi=110); plt.close(fig)
+    fig.tight_layout(); fig.savefig(out / "particles.png", dpi=80); plt.close(fig)
 
 # %% ../../nbs/ot/90_repro.ipynb #c418282c
-@reproduction("tsw-flow")
-def repro_tsw_flow(out:Path, quick:bool=True, seeds:int=3)->dict:
-    "Euclidean gradient flows: SW vs TSW-SL vs Db-TSW vs Db-TSW-perp at 100 lines, p=2, per-method tuned lr."
-    seeds = check_int(seeds, "seeds", min=1)
-    cfg = dict(n=100, steps=200, every=20, lrs=[0.01, 0.03], datasets=["25gaussians"]) if quick else \
-          dict(n=100, steps=500, every=25, lrs=[0.003, 0.01, 0.03, 0.1], datasets=["25gaussians", "swiss_roll", "gaussian_20d"])
-    cfg["methods"] = list(flow_methods(2))
-    store = ResultStore(Path(out) / "units.jsonl")
-    run = lambda ds, m, lr, s: store.done(k := f"{ds}/{m}/lr={lr}/seed={s}") or store.add(k, _unit(ds, m, lr, s, cfg["n"], cfg["steps"], cfg["every"]))
-    tune = [(ds, m, lr) for ds in cfg["datasets"] for m in cfg["methods"] for lr in cfg["lrs"]]
-    for ds, m, lr in progress_bar(tune, leave=False): run(ds, m, lr, 0)              # lr sweep on the tuning seed 0
-    chosen = {ds: {m: min(cfg["lrs"], key=lambda lr: store[f"{ds}/{m}/lr={lr}/seed=0"]["final_w2"]) for m in cfg["methods"]}
-              for ds in cfg["datasets"]}
-    eval_seeds = list(range(1, seeds + 1))
-    units = [(ds, m, s) for ds in cfg["datasets"] for m in cfg["methods"] for s in eval_seeds]
-    for ds, m, s in progress_bar(units, leave=False): run(ds, m, chosen[ds][m], s)
+TSW_FLOW_CONFIGS = {
+    "quick": dict(n=100, steps=200, every=20, lrs=[0.01, 0.03], datasets=["25gaussians"],
+                  methods=["SW", "TSW-SL", "Db-TSW", "Db-TSW-perp"], seeds=3),
+    "full": dict(n=100, steps=500, every=25, lrs=[0.003, 0.01, 0.03, 0.1], datasets=["25gaussians", "swiss_roll", "gaussian_20d"],
+                 methods=["SW", "TSW-SL", "Db-TSW", "Db-TSW-perp"], seeds=3)}
+
+def _tsw_key(u:dict)->str: return f"{u['dataset']}/{u['method']}/lr={u['lr']}/seed={u['seed']}"
+
+def _tsw_chosen(cfg:dict, done:dict)->dict|None:
+    "The learning rate per (dataset, method) with the lowest final W2 on tuning seed 0; None while the sweep is unfinished."
+    try: return {ds: {m: min(cfg["lrs"], key=lambda lr: done[f"{ds}/{m}/lr={lr}/seed=0"]["final_w2"]) for m in cfg["methods"]}
+                 for ds in cfg["datasets"]}
+    except KeyError: return None
+
+def _tsw_units(cfg:dict, finished:list)->list:
+    "Stage 1: the lr sweep on tuning seed 0; stage 2 (once it is done): evaluation seeds 1..seeds at each method's chosen lr."
+    tune = [dict(dataset=ds, method=m, lr=lr, seed=0) for ds in cfg["datasets"] for m in cfg["methods"] for lr in cfg["lrs"]]
+    chosen = _tsw_chosen(cfg, {_tsw_key(u): v for u, v in finished})
+    if chosen is None: return tune
+    return tune + [dict(dataset=ds, method=m, lr=chosen[ds][m], seed=s)
+                   for ds in cfg["datasets"] for m in cfg["methods"] for s in range(1, cfg["seeds"] + 1)]
+
+def _tsw_run(cfg:dict, unit:dict, device:torch.device)->dict:
+    return _unit(unit["dataset"], unit["method"], unit["lr"], unit["seed"], cfg["n"], cfg["steps"], cfg["every"], device)
+
+def _tsw_summarise(cfg:dict, results:list, out:Path)->dict:
+    store = {_tsw_key(u): v for u, v in results}
+    chosen = _tsw_chosen(cfg, store); eval_seeds = list(range(1, cfg["seeds"] + 1))
     _plot_tsw(store, cfg, chosen, eval_seeds, Path(out))
     summary = {"config": {**cfg, "p": 2, "delta": 10.0, "lines": 100, "tuning_seed": 0, "eval_seeds": eval_seeds}, "results": {}}
     for ds in cfg["datasets"]:
@@ -122,6 +133,10 @@ def repro_tsw_flow(out:Path, quick:bool=True, seeds:int=3)->dict:
         res["ranking_final_w2"] = sorted(cfg["methods"], key=lambda m: res[m]["final_w2"]["mean"])
         summary["results"][ds] = res
     return summary
+
+register_reproduction(Reproduction("tsw-flow",
+    "Euclidean gradient flows: SW vs TSW-SL vs Db-TSW vs Db-TSW-perp at 100 lines, p=2, per-method tuned lr.",
+    TSW_FLOW_CONFIGS, _tsw_units, _tsw_run, _tsw_summarise))
 
 # %% ../../nbs/ot/90_repro.ipynb #ee980ec1
 def icosahedron()->Tensor:
@@ -164,33 +179,34 @@ def sphere_methods(T:int, p:float=2.0)->dict:
             "SW-ambient": lambda X, Y, generator: sliced_wasserstein(X, Y, n_projections=5 * T, p=p, generator=generator)}
 
 # %% ../../nbs/ot/90_repro.ipynb #94f9cf64
-def _sphere_unit(method, seed, n_per, T, steps, every, kappa=50.0):
+def _sphere_unit(method, seed, n_per, T, steps, every, kappa=50.0, device="cpu"):
     g = make_generator(1000 * seed + 11)
     mus = icosahedron()
     Y = torch.cat([sample_vmf_s2(mu, kappa, n_per, g) for mu in mus]).float()
     X0 = torch.nn.functional.normalize(torch.randn(len(Y), 3, generator=g), dim=-1)
-    r = gradient_flow(X0, Y, sphere_methods(T)[method], steps=steps, lr=1e-2, eval_every=every, generator=g,
+    r = gradient_flow(X0.to(device), Y.to(device), sphere_methods(T)[method], steps=steps, lr=1e-2, eval_every=every, generator=generator_on(g, device),
                       project=lambda Z: torch.nn.functional.normalize(Z, dim=-1), metric=geodesic_w2)
     return {"steps": r["steps"], "w2": r["w2"], "final_w2": r["w2"][-1], "ms_per_step": 1e3 * r["seconds_per_step"],
-            "cpu_ms_per_step": 1e3 * r.get("cpu_seconds_per_step", float("nan")), "nll": vmf_mixture_nll(r["X"], mus, kappa), "nll_target": vmf_mixture_nll(Y, mus, kappa), "X": r["X"].tolist()}
+            "cpu_ms_per_step": 1e3 * r.get("cpu_seconds_per_step", float("nan")), "nll": vmf_mixture_nll(r["X"].cpu(), mus, kappa), "nll_target": vmf_mixture_nll(Y, mus, kappa), "X": r["X"].cpu().tolist()}
 
 # %% ../../nbs/ot/90_repro.ipynb #794ae517
-@reproduction("stsw-flow")
-def repro_stsw_flow(out:Path, quick:bool=True, seeds:int=3)->dict:
-    "Spherical gradient flow to 12 vMFs on S^2: STSW vs SSW vs ambient SW at equal lines, p=2."
+STSW_FLOW_CONFIGS = {   # POT's SSW costs about 0.5 s of CPU per step here: it runs in the full configuration only
+    "quick": dict(n_per=20, T=10, steps=150, every=15, methods=["STSW", "SW-ambient"], seeds=3),
+    "full": dict(n_per=50, T=20, steps=300, every=20, methods=["STSW", "SSW", "SW-ambient"], seeds=3)}
+
+def _stsw_units(cfg:dict)->list: return [dict(method=m, seed=s) for m in cfg["methods"] for s in range(cfg["seeds"])]
+
+def _stsw_run(cfg:dict, unit:dict, device:torch.device)->dict:
+    return _sphere_unit(unit["method"], unit["seed"], cfg["n_per"], cfg["T"], cfg["steps"], cfg["every"], device=device)
+
+def _stsw_summarise(cfg:dict, results:list, out:Path)->dict:
     import matplotlib.pyplot as plt
-    seeds = check_int(seeds, "seeds", min=1)
-    cfg = dict(n_per=20, T=10, steps=150, every=15) if quick else dict(n_per=50, T=20, steps=300, every=20)   # POT SSW: ~0.5 s CPU per step here
-    methods = ["STSW", "SW-ambient"] if quick else list(sphere_methods(1))        # POT's SSW costs seconds per step: full mode only
-    store = ResultStore(Path(out) / "units.jsonl")
-    units = [(m, s) for m in methods for s in range(seeds)]
-    for m, s in progress_bar(units, leave=False):
-        if not store.done(k := f"{m}/seed={s}"): store.add(k, _sphere_unit(m, s, cfg["n_per"], cfg["T"], cfg["steps"], cfg["every"]))
+    methods, seeds = cfg["methods"], cfg["seeds"]
     fig, axs = plt.subplots(1, 2, figsize=(9, 3.4))
-    summary = {"config": {**cfg, "n": 12 * cfg["n_per"], "lines": 5 * cfg["T"], "p": 2, "delta": 2.0, "lr": 1e-2, "kappa": 50.0,
-                          "seeds": list(range(seeds))}, "results": {}}
+    summary = {"config": {**{k: cfg[k] for k in ("n_per", "T", "steps", "every")}, "n": 12 * cfg["n_per"], "lines": 5 * cfg["T"],
+                          "p": 2, "delta": 2.0, "lr": 1e-2, "kappa": 50.0, "seeds": list(range(seeds))}, "results": {}}
     for m in methods:
-        runs = [store[f"{m}/seed={s}"] for s in range(seeds)]
+        runs = [v for u, v in results if u["method"] == m]
         w = np.array([r["w2"] for r in runs]); st = np.array(runs[0]["steps"]); ms = np.mean([r["ms_per_step"] for r in runs])
         for ax, x in ((axs[0], st), (axs[1], st * ms / 1e3)):
             ax.plot(x, w.mean(0), label=m); ax.fill_between(x, w.mean(0) - w.std(0), w.mean(0) + w.std(0), alpha=0.2); ax.set_yscale("log")
@@ -199,6 +215,10 @@ def repro_stsw_flow(out:Path, quick:bool=True, seeds:int=3)->dict:
                                  "ms_per_step": mean_std([r["ms_per_step"] for r in runs]),
                                  "cpu_ms_per_step": mean_std([r.get("cpu_ms_per_step", float("nan")) for r in runs])}
     axs[0].set_xlabel("step"); axs[1].set_xlabel("optimisation time (s)"); axs[0].set_ylabel("geodesic $W_2$"); axs[0].legend()
-    fig.tight_layout(); fig.savefig(Path(out) / "w2_curves.png", dpi=110); plt.close(fig)
+    fig.tight_layout(); fig.savefig(Path(out) / "w2_curves.png", dpi=80); plt.close(fig)
     summary["ranking_final_w2"] = sorted(methods, key=lambda m: summary["results"][m]["final_w2"]["mean"])
     return summary
+
+register_reproduction(Reproduction("stsw-flow",
+    "Spherical gradient flow to 12 vMFs on S^2: STSW vs SSW vs ambient SW at equal lines, p=2.",
+    STSW_FLOW_CONFIGS, _stsw_units, _stsw_run, _stsw_summarise))

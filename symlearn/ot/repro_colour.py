@@ -11,16 +11,15 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import Tensor
-from fastprogress.fastprogress import progress_bar
 from ..core import make_generator, check_int, check_tensor, check_same
-from ..experiments import reproduction, ResultStore, mean_std, fmt_ms
+from ..experiments import Reproduction, register_reproduction, generator_on, mean_std, fmt_ms
 from .sliced import sliced_wasserstein
 from .tsw import tree_sliced_wasserstein
 from .flow import gradient_flow, w2_exact
 from .repro import flow_methods
 
 # %% auto #0
-__all__ = ['colour_methods', 'recolour', 'repro_colour_transfer']
+__all__ = ['COLOUR_CONFIGS', 'colour_methods', 'recolour']
 
 # %% ../../nbs/ot/92_repro_colour.ipynb #b64e2321
 def colour_methods(p:float=2.0, delta:float=10.0)->dict:
@@ -49,17 +48,17 @@ def _pair_images(src:str, tgt:str, max_size:int):
     from symlearn.data.photos import load_photo
     return load_photo(src, max_size=max_size), load_photo(tgt, max_size=max_size)
 
-def _colour_unit(pair:tuple, method:str, lr:float, seed:int, n:int, steps:int, every:int, max_size:int)->dict:
+def _colour_unit(pair:tuple, method:str, lr:float, seed:int, n:int, steps:int, every:int, max_size:int, device="cpu")->dict:
     from symlearn.data.photos import image_pixels
     S, T = _pair_images(*pair, max_size)
     g = make_generator(1000 * seed + 17)
     X0, Yall = image_pixels(S, n, g), image_pixels(T, 2 * n, g)
     Y, Yheld = Yall[:n], Yall[n:]                                        # flow target / disjoint held-out pixels
-    r = gradient_flow(X0, Y, colour_methods()[method], steps=steps, lr=lr, eval_every=every, generator=g,
+    r = gradient_flow(X0.to(device), Y.to(device), colour_methods()[method], steps=steps, lr=lr, eval_every=every, generator=generator_on(g, device),
                       project=lambda Z: Z.clamp(0, 1))
-    return {"steps": r["steps"], "w2": r["w2"], "final_w2": r["w2"][-1], "heldout_w2": w2_exact(r["X"], Yheld),
+    return {"steps": r["steps"], "w2": r["w2"], "final_w2": r["w2"][-1], "heldout_w2": w2_exact(r["X"].cpu(), Yheld),
             "ms_per_step": 1e3 * r["seconds_per_step"],
-            "cpu_ms_per_step": 1e3 * r["cpu_seconds_per_step"], "X0": X0.tolist(), "X": r["X"].tolist()}
+            "cpu_ms_per_step": 1e3 * r["cpu_seconds_per_step"], "X0": X0.tolist(), "X": r["X"].cpu().tolist()}
 
 def _floor(pair:tuple, seed:int, n:int, max_size:int)->float:
     "W2 between the flow's target pixels and the disjoint held-out pixels of the same seed: the sampling-noise level."
@@ -87,7 +86,7 @@ def _plot_colour(store, cfg, chosen, seeds, out:Path):
         axs[0, j].set_title(f"{pair[0]} → {pair[1]}", fontsize=9); axs[0, j].set_xlabel("step"); axs[1, j].set_xlabel("CPU time (s)")
         axs[0, j].legend(fontsize=7)
     axs[0, 0].set_ylabel("exact $W_2$ (RGB in [0,1])")
-    fig.tight_layout(); fig.savefig(out/"w2_curves.png", dpi=110); plt.close(fig)
+    fig.tight_layout(); fig.savefig(out/"w2_curves.png", dpi=80); plt.close(fig)
     for pair in pairs:
         pk = "->".join(pair); S, T = _pair_images(*pair, cfg["max_size"])
         ims = [("source: " + pair[0], S), ("target: " + pair[1], T)]
@@ -96,39 +95,53 @@ def _plot_colour(store, cfg, chosen, seeds, out:Path):
             ims.append((f"{m}, $W_2$={r['final_w2']:.3f}", recolour(S, torch.tensor(r["X0"]), torch.tensor(r["X"]))))
         fig, axs = plt.subplots(1, len(ims), figsize=(2.6 * len(ims), 2.4))
         for ax, (t, im) in zip(axs, ims): ax.imshow(im.permute(1, 2, 0).clamp(0, 1).numpy()); ax.set_title(t, fontsize=8); ax.axis("off")
-        fig.tight_layout(); fig.savefig(out/f"transfer_{pair[0]}_to_{pair[1]}.png", dpi=110); plt.close(fig)
+        fig.tight_layout(); fig.savefig(out/f"transfer_{pair[0]}_to_{pair[1]}.png", dpi=80); plt.close(fig)
 
 # %% ../../nbs/ot/92_repro_colour.ipynb #ffda4195
-@reproduction("colour-transfer")
-def repro_colour_transfer(out:Path, quick:bool=True, seeds:int=3)->dict:
-    "Colour transfer as a pixel-cloud flow: SW vs TSW-SL vs Db-TSW at 100 lines, p=2, exact W2 over seeds."
+COLOUR_CONFIGS = {   # a pair whose images are not in the offline cache is skipped (and listed in the summary)
+    "quick": dict(pairs=[["astronaut", "coffee"]], max_size=128, n=500, steps=100, every=10, lrs=[0.03],
+                  methods=["SW", "TSW-SL", "Db-TSW"], seeds=3),
+    "full": dict(pairs=[["astronaut", "coffee"], ["chelsea", "rocket"], ["chelsea", "starry_night"]], max_size=256, n=1000,
+                 steps=300, every=25, lrs=[0.01, 0.03], methods=["SW", "TSW-SL", "Db-TSW"], seeds=3)}
+
+def _colour_pairs(cfg:dict)->list:
+    "The configured pairs whose images are available (Van Gogh's Starry Night comes with opencv-samples)."
     from symlearn.data.core import available
-    seeds = check_int(seeds, "seeds", min=1)
-    if quick: cfg = dict(pairs=[("astronaut", "coffee")], max_size=128, n=500, steps=100, every=10, lrs=[0.03])
-    else:
-        cfg = dict(pairs=[("astronaut", "coffee"), ("chelsea", "rocket")], max_size=256, n=1000, steps=300, every=25, lrs=[0.01, 0.03])
-        if available("opencv-samples"): cfg["pairs"].append(("chelsea", "starry_night"))
-    cfg["starry_night"] = "used" if any(p[1] == "starry_night" for p in cfg["pairs"]) else \
-        ("not in quick mode" if quick else "skipped: opencv-samples not cached (symlearn fetch-data opencv-samples)")
-    cfg["methods"] = list(colour_methods())
-    store = ResultStore(Path(out)/"units.jsonl")
-    def run(pair, m, lr, s, every):
-        k = f"{'->'.join(pair)}/{m}/lr={lr}/seed={s}"
-        if not store.done(k): store.add(k, _colour_unit(pair, m, lr, s, cfg["n"], cfg["steps"], every, cfg["max_size"]))
-    if len(cfg["lrs"]) > 1:                                                           # tune on seed 0 (final W2 only)
-        for pair, m, lr in progress_bar([(p, m, lr) for p in cfg["pairs"] for m in cfg["methods"] for lr in cfg["lrs"]], leave=False):
-            run(pair, m, lr, 0, cfg["steps"])
-    chosen = {"->".join(p): {m: min(cfg["lrs"], key=lambda lr: store[f"{'->'.join(p)}/{m}/lr={lr}/seed=0"]["final_w2"])
-                             if len(cfg["lrs"]) > 1 else cfg["lrs"][0] for m in cfg["methods"]} for p in cfg["pairs"]}
-    eval_seeds = list(range(1, seeds + 1))
-    for pair, m, s in progress_bar([(p, m, s) for p in cfg["pairs"] for m in cfg["methods"] for s in eval_seeds], leave=False):
-        run(pair, m, chosen["->".join(pair)][m], s, cfg["every"])
-    for pair in cfg["pairs"]:
-        for s in eval_seeds:
-            if not store.done(k := f"{'->'.join(pair)}/floor/seed={s}"): store.add(k, _floor(pair, s, cfg["n"], cfg["max_size"]))
-    _plot_colour(store, cfg, chosen, eval_seeds, Path(out))
-    summary = {"config": {**cfg, "lines": 100, "p": 2, "delta": 10.0, "tuning_seed": 0, "eval_seeds": eval_seeds}, "results": {}}
-    for pair in cfg["pairs"]:
+    return [p for p in cfg["pairs"] if "starry_night" not in p or available("opencv-samples")]
+
+def _colour_key(u:dict)->str:
+    return f"{u['pair']}/floor/seed={u['seed']}" if u["method"] == "floor" else f"{u['pair']}/{u['method']}/lr={u['lr']}/seed={u['seed']}"
+
+def _colour_chosen(cfg:dict, pairs:list, done:dict)->dict|None:
+    try: return {"->".join(p): {m: min(cfg["lrs"], key=lambda lr: done[f"{'->'.join(p)}/{m}/lr={lr}/seed=0"]["final_w2"])
+                                if len(cfg["lrs"]) > 1 else cfg["lrs"][0] for m in cfg["methods"]} for p in pairs}
+    except KeyError: return None
+
+def _colour_units(cfg:dict, finished:list)->list:
+    "Stage 1 (several rates only): the lr sweep on tuning seed 0; stage 2: evaluation seeds at the chosen rate, and the sampling floors."
+    pairs = _colour_pairs(cfg)
+    tune = [dict(pair="->".join(p), method=m, lr=lr, seed=0) for p in pairs for m in cfg["methods"] for lr in cfg["lrs"]] \
+           if len(cfg["lrs"]) > 1 else []
+    chosen = _colour_chosen(cfg, pairs, {_colour_key(u): v for u, v in finished})
+    if chosen is None: return tune
+    seeds = range(1, cfg["seeds"] + 1)
+    return tune + [dict(pair="->".join(p), method=m, lr=chosen["->".join(p)][m], seed=s) for p in pairs for m in cfg["methods"] for s in seeds] \
+                + [dict(pair="->".join(p), method="floor", lr=None, seed=s) for p in pairs for s in seeds]
+
+def _colour_run(cfg:dict, unit:dict, device:torch.device)->dict:
+    pair = tuple(unit["pair"].split("->"))
+    if unit["method"] == "floor": return {"floor_w2": _floor(pair, unit["seed"], cfg["n"], cfg["max_size"])}
+    every = cfg["steps"] if unit["seed"] == 0 and len(cfg["lrs"]) > 1 else cfg["every"]       # tuning: final W2 only
+    return _colour_unit(pair, unit["method"], unit["lr"], unit["seed"], cfg["n"], cfg["steps"], every, cfg["max_size"], device)
+
+def _colour_summarise(cfg:dict, results:list, out:Path)->dict:
+    pairs = _colour_pairs(cfg)
+    store = {_colour_key(u): (v["floor_w2"] if u["method"] == "floor" else v) for u, v in results}
+    chosen = _colour_chosen(cfg, pairs, store); eval_seeds = list(range(1, cfg["seeds"] + 1))
+    pcfg = {**cfg, "pairs": pairs, "skipped_pairs": [p for p in cfg["pairs"] if p not in pairs]}
+    _plot_colour(store, pcfg, chosen, eval_seeds, Path(out))
+    summary = {"config": {**pcfg, "lines": 100, "p": 2, "delta": 10.0, "tuning_seed": 0, "eval_seeds": eval_seeds}, "results": {}}
+    for pair in pairs:
         pk = "->".join(pair)
         res = {"sampling_floor_w2": mean_std([store[f"{pk}/floor/seed={s}"] for s in eval_seeds])}
         for m in cfg["methods"]:
@@ -142,3 +155,7 @@ def repro_colour_transfer(out:Path, quick:bool=True, seeds:int=3)->dict:
         res["ranking_final_w2"] = sorted(cfg["methods"], key=lambda m: res[m]["final_w2"]["mean"])
         summary["results"][pk] = res
     return summary
+
+register_reproduction(Reproduction("colour-transfer",
+    "Colour transfer as a pixel-cloud flow: SW vs TSW-SL vs Db-TSW at 100 lines, p=2, exact W2 over seeds.",
+    COLOUR_CONFIGS, _colour_units, _colour_run, _colour_summarise))

@@ -10,26 +10,25 @@ import json
 from pathlib import Path
 import numpy as np
 import torch
-from fastprogress.fastprogress import progress_bar
 from ..core import make_generator, check_int
-from ..experiments import reproduction, ResultStore, mean_std, fmt_ms
+from ..experiments import Reproduction, register_reproduction, generator_on, mean_std, fmt_ms
 from .flow import gradient_flow
 from .repro import sphere_methods, geodesic_w2
 
 # %% auto #0
-__all__ = ['repro_stsw_volcano']
+__all__ = ['STSW_VOLCANO_CONFIGS']
 
 # %% ../../nbs/ot/91_repro_earth.ipynb #88fcc32b
-def _volcano_unit(method:str, seed:int, n:int, T:int, steps:int, every:int, lr:float=1e-2)->dict:
+def _volcano_unit(method:str, seed:int, n:int, T:int, steps:int, every:int, lr:float=1e-2, device="cpu")->dict:
     from symlearn.data.sphere import load_sphere_points
     V = load_sphere_points("volcanoes", dtype=torch.float32)
     g = make_generator(1000 * seed + 13)
     Y = V[torch.randperm(len(V), generator=g)[:n]]
     X0 = torch.nn.functional.normalize(torch.randn(n, 3, generator=g), dim=-1)
-    r = gradient_flow(X0, Y, sphere_methods(T)[method], steps=steps, lr=lr, eval_every=every, generator=g,
+    r = gradient_flow(X0.to(device), Y.to(device), sphere_methods(T)[method], steps=steps, lr=lr, eval_every=every, generator=generator_on(g, device),
                       project=lambda Z: torch.nn.functional.normalize(Z, dim=-1), metric=geodesic_w2)
     return {"steps": r["steps"], "w2": r["w2"], "final_w2": r["w2"][-1], "ms_per_step": 1e3 * r["seconds_per_step"],
-            "cpu_ms_per_step": 1e3 * r["cpu_seconds_per_step"], "X": r["X"].tolist(), "Y": Y.tolist()}
+            "cpu_ms_per_step": 1e3 * r["cpu_seconds_per_step"], "X": r["X"].cpu().tolist(), "Y": Y.tolist()}
 
 # %% ../../nbs/ot/91_repro_earth.ipynb #752a2bf1
 def _latlon(X):
@@ -46,28 +45,30 @@ def _plot_volcano(store, methods, seeds, out:Path):
             ax.set_yscale("log"); ax.set_xscale("symlog", linthresh=1) if ax is axs[1] else None
     axs[0].set_xlabel("step"); axs[1].set_xlabel("CPU time (s, one thread)"); axs[0].set_ylabel("geodesic $W_2$ to volcanoes")
     axs[0].legend(); axs[0].set_title(f"mean ± std, {seeds} seed(s)")
-    fig.tight_layout(); fig.savefig(out/"w2_curves.png", dpi=110); plt.close(fig)
+    fig.tight_layout(); fig.savefig(out/"w2_curves.png", dpi=80); plt.close(fig)
     fig = plt.figure(figsize=(3.6 * len(methods), 2.3))
     for i, m in enumerate(methods):
         r = store[f"{m}/seed=0"]; ax = fig.add_subplot(1, len(methods), i + 1, projection="mollweide")
         la, lo = _latlon(r["Y"]); ax.scatter(lo, la, s=2, c="0.6")
         la, lo = _latlon(r["X"]); ax.scatter(lo, la, s=2, c="C3")
         ax.set_title(f"{m}: $W_2$={r['final_w2']:.3f}", fontsize=8); ax.set_xticklabels([]); ax.set_yticklabels([])
-    fig.tight_layout(); fig.savefig(out/"particles.png", dpi=110); plt.close(fig)
+    fig.tight_layout(); fig.savefig(out/"particles.png", dpi=80); plt.close(fig)
 
 # %% ../../nbs/ot/91_repro_earth.ipynb #02f903e2
-@reproduction("stsw-volcano")
-def repro_stsw_volcano(out:Path, quick:bool=True, seeds:int=3)->dict:
-    "Spherical gradient flow to the GVP volcanoes: STSW vs POT SSW vs ambient SW at equal lines, p=2, exact geodesic W2."
-    seeds = check_int(seeds, "seeds", min=1)
-    cfg = dict(n=200, T=10, steps=100, every=10) if quick else dict(n=500, T=20, steps=400, every=20)
-    methods = list(sphere_methods(1))
-    store = ResultStore(Path(out)/"units.jsonl")
-    units = [(m, s) for m in methods for s in range(seeds)]
-    for m, s in progress_bar(units, leave=False):
-        if not store.done(k := f"{m}/seed={s}"): store.add(k, _volcano_unit(m, s, cfg["n"], cfg["T"], cfg["steps"], cfg["every"]))
+STSW_VOLCANO_CONFIGS = {"quick": dict(n=200, T=10, steps=100, every=10, methods=["STSW", "SSW", "SW-ambient"], seeds=3),
+                        "full": dict(n=500, T=20, steps=400, every=20, methods=["STSW", "SSW", "SW-ambient"], seeds=3)}
+
+def _volcano_units(cfg:dict)->list: return [dict(method=m, seed=s) for m in cfg["methods"] for s in range(cfg["seeds"])]
+
+def _volcano_run(cfg:dict, unit:dict, device:torch.device)->dict:
+    return _volcano_unit(unit["method"], unit["seed"], cfg["n"], cfg["T"], cfg["steps"], cfg["every"], device=device)
+
+def _volcano_summarise(cfg:dict, results:list, out:Path)->dict:
+    methods, seeds = cfg["methods"], cfg["seeds"]
+    store = {f"{u['method']}/seed={u['seed']}": v for u, v in results}
     _plot_volcano(store, methods, seeds, Path(out))
-    summary = {"config": {**cfg, "lines": 5 * cfg["T"], "p": 2, "delta": 2.0, "lr": 1e-2, "seeds": list(range(seeds)),
+    summary = {"config": {**{k: cfg[k] for k in ("n", "T", "steps", "every")}, "lines": 5 * cfg["T"], "p": 2, "delta": 2.0, "lr": 1e-2,
+                          "seeds": list(range(seeds)),
                           "data": "Smithsonian GVP Holocene volcanoes (gvp 0.1.0), random n-subset per seed; not the NOAA list"},
                "results": {}}
     for m in methods:
@@ -80,3 +81,7 @@ def repro_stsw_volcano(out:Path, quick:bool=True, seeds:int=3)->dict:
                                  "ms_per_step": mean_std([r["ms_per_step"] for r in runs])}
     summary["ranking_final_w2"] = sorted(methods, key=lambda m: summary["results"][m]["final_w2"]["mean"])
     return summary
+
+register_reproduction(Reproduction("stsw-volcano",
+    "Spherical gradient flow to the GVP volcanoes: STSW vs POT SSW vs ambient SW at equal lines, p=2, exact geodesic W2.",
+    STSW_VOLCANO_CONFIGS, _volcano_units, _volcano_run, _volcano_summarise))

@@ -11,15 +11,14 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import Tensor, nn
-from fastprogress.fastprogress import progress_bar
 from ..core import make_generator, seed_everything, check_int
-from ..experiments import reproduction, ResultStore, mean_std, fmt_ms
+from ..experiments import Reproduction, register_reproduction, generator_on, mean_std, fmt_ms
 from .sliced import sliced_wasserstein
 from .tsw import tree_sliced_wasserstein
 from .flow import w2_exact
 
 # %% auto #0
-__all__ = ['mlp_generator', 'generator_losses', 'train_generator', 'repro_sw_generator']
+__all__ = ['SW_GENERATOR_CONFIGS', 'mlp_generator', 'generator_losses', 'train_generator']
 
 # %% ../../nbs/ot/93_repro_generator.ipynb #b683e148
 def mlp_generator(latent:int=32, hidden:tuple=(256, 512), out:int=784)->nn.Module:
@@ -42,10 +41,11 @@ def train_generator(Xtr:Tensor, # training images, flattened, [N, 784] in [0, 1]
                     eval_fn:callable|None=None, # eval_fn(G) -> float, called every `eval_every` steps and at the end
                     eval_every:int=250,
                     batch:int=256, lr:float=1e-3, latent:int=32,
+                    device:str|torch.device="cpu", # where the generator trains (draws are made on the CPU, slices on `device`)
                    )->dict: # {'steps', 'w2', 'G', 'cpu_seconds_per_step', 'seconds_per_step'}
     "Train `mlp_generator` on `Xtr` with a sliced loss between generated and real batches."
     seed_everything(seed); g = make_generator(seed)
-    G = mlp_generator(latent, out=Xtr.shape[1])
+    G = mlp_generator(latent, out=Xtr.shape[1]).to(device); gd = generator_on(g, device)
     opt = torch.optim.Adam(G.parameters(), lr=lr)
     rec = {"steps": [], "w2": []}; cpu = wall = 0.0
     for it in range(steps + 1):
@@ -55,9 +55,9 @@ def train_generator(Xtr:Tensor, # training images, flattened, [N, 784] in [0, 1]
             G.train()
         if it == steps: break
         c0, t0 = time.process_time(), time.perf_counter()
-        real = Xtr[torch.randint(0, len(Xtr), (batch,), generator=g)]
-        fake = G(torch.randn(batch, latent, generator=g))
-        l = loss(fake, real, generator=g)
+        real = Xtr[torch.randint(0, len(Xtr), (batch,), generator=g)].to(device)
+        fake = G(torch.randn(batch, latent, generator=g).to(device))
+        l = loss(fake, real, generator=gd)
         opt.zero_grad(); l.backward(); opt.step()
         cpu += time.process_time() - c0; wall += time.perf_counter() - t0
     return {**rec, "G": G, "cpu_seconds_per_step": cpu / steps, "seconds_per_step": wall / steps}
@@ -69,11 +69,11 @@ def _digits():
     f = lambda X: X.reshape(len(X), -1).float() / 255
     return f(Xtr), f(Xte)
 
-def _gen_unit(Xtr, Xev, method, seed, steps, every, n_eval=1000):
-    zs = torch.randn(n_eval, 32, generator=make_generator(10_000 + seed))
-    ev = lambda G: w2_exact(G(zs), Xev)
-    r = train_generator(Xtr, generator_losses()[method], steps, seed, ev, every)
-    with torch.no_grad(): grid = r["G"](torch.randn(64, 32, generator=make_generator(20_000 + seed)))
+def _gen_unit(Xtr, Xev, method, seed, steps, every, n_eval=1000, device="cpu"):
+    zs = torch.randn(n_eval, 32, generator=make_generator(10_000 + seed)).to(device)
+    ev = lambda G: w2_exact(G(zs).cpu(), Xev)
+    r = train_generator(Xtr, generator_losses()[method], steps, seed, ev, every, device=device)
+    with torch.no_grad(): grid = r["G"](torch.randn(64, 32, generator=make_generator(20_000 + seed)).to(device)).cpu()
     return {"steps": r["steps"], "w2": r["w2"], "final_w2": r["w2"][-1], "cpu_ms_per_step": 1e3 * r["cpu_seconds_per_step"],
             "ms_per_step": 1e3 * r["seconds_per_step"], "grid": (grid * 255).round().to(torch.uint8).tolist()}
 
@@ -88,31 +88,39 @@ def _plot_gen(store, methods, seeds, ref, out:Path):
     for ax in axs: ax.axhline(ref, ls=":", c="k", lw=1, label="train digits vs held-out")
     axs[0].set_xlabel("step"); axs[1].set_xlabel("CPU time (s)"); axs[0].set_ylabel("exact $W_2$ to held-out digits")
     axs[0].legend(); axs[0].set_title(f"mean ± std, {len(seeds)} seed(s)")
-    fig.tight_layout(); fig.savefig(out/"w2_curves.png", dpi=110); plt.close(fig)
+    fig.tight_layout(); fig.savefig(out/"w2_curves.png", dpi=80); plt.close(fig)
     fig, axs = plt.subplots(1, len(methods), figsize=(3.6 * len(methods), 3.8))
     for ax, m in zip(np.atleast_1d(axs), methods):
         r = store[f"{m}/seed={seeds[0]}"]
         g = np.array(r["grid"], np.uint8).reshape(8, 8, 28, 28).transpose(0, 2, 1, 3).reshape(224, 224)
         ax.imshow(g, cmap="gray"); ax.set_title(f"{m}, seed {seeds[0]}: $W_2$={r['final_w2']:.2f}", fontsize=9); ax.axis("off")
-    fig.tight_layout(); fig.savefig(out/"samples.png", dpi=110); plt.close(fig)
+    fig.tight_layout(); fig.savefig(out/"samples.png", dpi=80); plt.close(fig)
 
 # %% ../../nbs/ot/93_repro_generator.ipynb #6c44edc1
-@reproduction("sw-generator")
-def repro_sw_generator(out:Path, quick:bool=True, seeds:int=3)->dict:
-    "MLP generator on MNIST-10k trained with SW vs Db-TSW (200 lines, p=2); exact W2 of samples to held-out digits."
-    seeds = check_int(seeds, "seeds", min=1)
-    cfg = dict(steps=150, every=50) if quick else dict(steps=2000, every=250)
-    methods = list(generator_losses())
+SW_GENERATOR_CONFIGS = {"quick": dict(steps=150, every=50, methods=["SW", "Db-TSW"], seeds=3),
+                        "full": dict(steps=2000, every=250, methods=["SW", "Db-TSW"], seeds=3)}
+
+def _eval_digits():
+    "The training digits and the 1,000 held-out evaluation digits."
     Xtr, Xte = _digits()
     Xev = Xte[torch.randperm(len(Xte), generator=make_generator(0))[:1000]]
+    return Xtr, Xev
+
+def _gen_units(cfg:dict)->list: return [dict(method=m, seed=s) for m in cfg["methods"] for s in range(1, cfg["seeds"] + 1)]
+
+def _gen_run(cfg:dict, unit:dict, device:torch.device)->dict:
+    Xtr, Xev = _eval_digits()
+    return _gen_unit(Xtr, Xev, unit["method"], unit["seed"], cfg["steps"], cfg["every"], device=device)
+
+def _gen_summarise(cfg:dict, results:list, out:Path)->dict:
+    Xtr, Xev = _eval_digits()
     ref = w2_exact(Xtr[torch.randperm(len(Xtr), generator=make_generator(1))[:1000]], Xev)
-    store = ResultStore(Path(out)/"units.jsonl")
-    seed_list = list(range(1, seeds + 1))
-    for m, s in progress_bar([(m, s) for m in methods for s in seed_list], leave=False):
-        if not store.done(k := f"{m}/seed={s}"): store.add(k, _gen_unit(Xtr, Xev, m, s, cfg["steps"], cfg["every"]))
+    methods, seed_list = cfg["methods"], list(range(1, cfg["seeds"] + 1))
+    store = {f"{u['method']}/seed={u['seed']}": v for u, v in results}
     _plot_gen(store, methods, seed_list, ref, Path(out))
-    summary = {"config": {**cfg, "lines": 200, "p": 2, "delta": 10.0, "batch": 256, "lr": 1e-3, "latent": 32, "hidden": [256, 512],
-                          "seeds": seed_list, "n_eval": 1000, "data": "MNIST-10k: 8,000 train / 1,000 of the 2,000 held-out digits"},
+    summary = {"config": {"steps": cfg["steps"], "every": cfg["every"], "lines": 200, "p": 2, "delta": 10.0, "batch": 256, "lr": 1e-3,
+                          "latent": 32, "hidden": [256, 512], "seeds": seed_list, "n_eval": 1000,
+                          "data": "MNIST-10k: 8,000 train / 1,000 of the 2,000 held-out digits"},
                "reference_w2_train_vs_heldout": ref, "results": {}}
     for m in methods:
         runs = [store[f"{m}/seed={s}"] for s in seed_list]
@@ -123,3 +131,7 @@ def repro_sw_generator(out:Path, quick:bool=True, seeds:int=3)->dict:
                                  "cpu_ms_per_step": mean_std([r["cpu_ms_per_step"] for r in runs])}
     summary["ranking_final_w2"] = sorted(methods, key=lambda m: summary["results"][m]["final_w2"]["mean"])
     return summary
+
+register_reproduction(Reproduction("sw-generator",
+    "MLP generator on MNIST-10k trained with SW vs Db-TSW (200 lines, p=2); exact W2 of samples to held-out digits.",
+    SW_GENERATOR_CONFIGS, _gen_units, _gen_run, _gen_summarise))

@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 import torch
 from torch import Tensor
-from ..core import check_tensor, check_same, check_weights, check_int, check_scalar, check_on_sphere, bad_arg
+from ..core import (check_tensor, check_same, check_weights, check_int, check_scalar, check_on_sphere, bad_arg,
+                           check_generator, check_device, check_magnitude, check_finite_result, default_float)
 
 # %% auto #0
 __all__ = ['wasserstein_1d', 'sample_directions', 'sliced_wasserstein']
@@ -32,6 +33,15 @@ def _w1d_pp(u:Tensor, v:Tensor, a:Tensor, b:Tensor, p:float)->Tensor:
     gap = (torch.gather(us, -1, iu) - torch.gather(vs, -1, iv)).abs()
     return (dq * gap.pow(p)).sum(-1)
 
+def _root(v:Tensor, p:float)->Tensor:
+    "v^(1/p) for v >= 0, with gradient 0 (not inf * 0 = NaN) where v = 0."
+    if p == 1: return v
+    return torch.where(v > 0, v.clamp_min(torch.finfo(v.dtype).tiny).pow(1 / p), torch.zeros_like(v))
+
+def _identical(X:Tensor, Y:Tensor, a:Tensor, b:Tensor)->bool:
+    "True when both weighted clouds are the same: the distance is then exactly 0 (not round-off)."
+    return X.shape == Y.shape and a.shape == b.shape and bool(torch.equal(X, Y)) and bool(torch.equal(a, b))
+
 # %% ../../nbs/ot/00_sliced.ipynb #b68ef6de
 def _uniform(n:int, ref:Tensor)->Tensor:
     return torch.full((n,), 1.0 / n, dtype=ref.dtype, device=ref.device)
@@ -40,31 +50,39 @@ def wasserstein_1d(u:Tensor, # samples of the first measure, shape [..., n]
                    v:Tensor, # samples of the second measure, shape [..., m]
                    a:Tensor|None=None, # weights of `u`, shape [n] (uniform if None)
                    b:Tensor|None=None, # weights of `v`, shape [m] (uniform if None)
-                   p:float=1.0, # order p >= 1
-                  )->Tensor: # W_p^p per problem, shape [...]
+                   p:float=1.0, # order p >= 1 (the chapter's default, 1)
+                  )->Tensor: # W_p^p per problem, shape [...] (differentiable in u, v, a, b)
     "$W_p^p$ between 1-D discrete measures, batched over leading dimensions."
-    dims = {}
-    u = check_tensor(u, "u", dtype="float"); v = check_tensor(v, "v", dtype="float")
+    u = check_tensor(u, "u", ndim=range(1, 10), dtype="float"); v = check_tensor(v, "v", ndim=range(1, 10), dtype="float")
     if u.shape[:-1] != v.shape[:-1]:
         bad_arg("v", f"batch dimensions {tuple(u.shape[:-1])} matching `u`", f"shape {tuple(v.shape)}")
+    check_same(u=u, v=v)
     p = check_scalar(p, "p", low=1)
+    check_magnitude(u, "u", power=p, factor=2); check_magnitude(v, "v", power=p, factor=2)
     a = _uniform(u.shape[-1], u) if a is None else check_weights(a, "a", n=u.shape[-1])
     b = _uniform(v.shape[-1], v) if b is None else check_weights(b, "b", n=v.shape[-1])
-    check_same(u=u, v=v, a=a, b=b)
-    return _w1d_pp(u, v, a, b, p)
+    if a.ndim != 1: bad_arg("a", f"of shape [{u.shape[-1]}]", a)
+    if b.ndim != 1: bad_arg("b", f"of shape [{v.shape[-1]}]", b)
+    check_same(u=u, a=a, b=b)
+    return check_finite_result(_w1d_pp(u, v, a, b, p), "`u`, `v`")
 
 # %% ../../nbs/ot/00_sliced.ipynb #dd6e1e20
 def sample_directions(n:int, # number of directions L
                       d:int, # ambient dimension
                       generator:torch.Generator|None=None, # for reproducible draws (its device is used)
                       dtype:torch.dtype|None=None, # float dtype (default: torch's default)
-                      device=None, # device (default: the generator's, else CPU)
-                     )->Tensor: # unit directions, shape [L, d]
+                      device:str|torch.device|None=None, # device (default: the generator's, else CPU); must match the generator's
+                     )->Tensor: # unit directions, shape [n, d]
     "`n` directions drawn uniformly on the unit sphere $\\mathbb S^{d-1}$."
-    n, d = check_int(n, "n_projections", min=1), check_int(d, "d", min=1)
-    if device is None: device = generator.device if generator is not None else "cpu"
+    n, d = check_int(n, "n", min=1), check_int(d, "d", min=1)
+    dtype, device = default_float(dtype), check_device(device)
+    generator = check_generator(generator, device=device)
+    if device is None: device = generator.device if generator is not None else torch.device("cpu")
     th = torch.randn(n, d, generator=generator, dtype=dtype, device=device)
-    return th / th.norm(dim=-1, keepdim=True)
+    while True:                                       # a zero draw (probability ~0) is redrawn rather than divided by
+        bad = th.norm(dim=-1) == 0
+        if not bool(bad.any()): return th / th.norm(dim=-1, keepdim=True)
+        th[bad] = torch.randn(int(bad.sum()), d, generator=generator, dtype=dtype, device=device)
 
 # %% ../../nbs/ot/00_sliced.ipynb #7689b123
 def sliced_wasserstein(X:Tensor, # source points, shape [n, d]
@@ -72,7 +90,7 @@ def sliced_wasserstein(X:Tensor, # source points, shape [n, d]
                        a:Tensor|None=None, # source weights, shape [n] (uniform if None)
                        b:Tensor|None=None, # target weights, shape [m] (uniform if None)
                        n_projections:int=50, # number of random directions L (ignored if `projections` given)
-                       p:float=2.0, # order p >= 1 of the 1-D Wasserstein distances
+                       p:float=1.0, # order p >= 1 of the 1-D Wasserstein distances (the chapter's default, 1)
                        projections:Tensor|None=None, # explicit unit directions, shape [L, d]
                        generator:torch.Generator|None=None, # for reproducible directions
                       )->Tensor: # SW_p, a 0-d tensor (differentiable in X, Y, a, b)
@@ -81,17 +99,22 @@ def sliced_wasserstein(X:Tensor, # source points, shape [n, d]
     X = check_tensor(X, "X", shape=("n", "d"), dims=dims, dtype="float")
     Y = check_tensor(Y, "Y", shape=("m", "d"), dims=dims, dtype="float")
     check_same(X=X, Y=Y)
+    n_projections = check_int(n_projections, "n_projections", min=1)
     p = check_scalar(p, "p", low=1)
+    for name, Z in (("X", X), ("Y", Y)): check_magnitude(Z, name, power=p, factor=2 * math.sqrt(X.shape[1]))
     a = _uniform(X.shape[0], X) if a is None else check_weights(a, "a", n=X.shape[0])
     b = _uniform(Y.shape[0], Y) if b is None else check_weights(b, "b", n=Y.shape[0])
+    if a.ndim != 1: bad_arg("a", f"of shape [{X.shape[0]}]", a)
+    if b.ndim != 1: bad_arg("b", f"of shape [{Y.shape[0]}]", b)
     check_same(X=X, a=a, b=b)
+    generator = check_generator(generator, device=X)
     if projections is None:
-        if generator is not None and generator.device.type != X.device.type:
-            bad_arg("generator", f"on the device of `X` ({X.device})", f"a generator on {generator.device}")
         projections = sample_directions(n_projections, X.shape[1], generator, X.dtype, X.device)
     else:
         projections = check_tensor(projections, "projections", shape=(None, "d"), dims=dims, dtype="float")
         check_same(X=X, projections=projections)
         check_on_sphere(projections, "projections")
     xp, yp = projections @ X.T, projections @ Y.T          # [L, n], [L, m]
-    return _w1d_pp(xp, yp, a, b, p).mean().pow(1 / p)
+    pp = _w1d_pp(xp, yp, a, b, p).mean()
+    if _identical(X, Y, a, b): pp = pp * 0                 # exactly 0 (round-off-free), gradient 0 (a subgradient at the minimum)
+    return check_finite_result(_root(pp, p), "`X`, `Y`")

@@ -9,7 +9,9 @@ from __future__ import annotations
 import math
 import torch
 from torch import Tensor
-from ..core import check_tensor, check_same, check_int, check_scalar, check_choice, check_on_sphere, bad_arg
+from ..core import (check_tensor, check_same, check_int, check_scalar, check_choice, check_on_sphere, bad_arg,
+                           check_bool, check_finite_result)
+from .sliced import _root, _identical
 from .trees import SphericalTrees, sample_spherical_trees, check_trees
 from .kernel import _tree_ot
 from .tsw import _check_pair, _check_generator, _chunk, _eps
@@ -31,9 +33,11 @@ def _sphere_geometry(Z:Tensor, root:Tensor, tangents:Tensor, need_split:bool):
 
 # %% ../../nbs/ot/04_spherical.ipynb #7cd4ea87
 def generalized_sphere_map(Z:Tensor, # points on S^{D-1}, shape [N, D]
-                           eps:float=1e-6, # keeps h strictly inside (0, pi)
+                           eps:float=1e-6, # keeps h strictly inside (0, pi); > 0
                           )->Tensor: # points on S^D, shape [N, D + 1]
     "The injective map $\\mathbb S^{D-1}\\to\\mathbb S^{D}$ of the generalised spherical TSW."
+    Z = check_tensor(Z, "Z", ndim=2, dtype="float")
+    eps = check_scalar(eps, "eps", low=0, low_inclusive=False)
     h = math.pi * (Z.mean(-1, keepdim=True) + 1 + eps) / (2 + 2 * eps)
     return torch.cat([torch.cos(h), torch.sin(h) * Z], -1)
 
@@ -62,6 +66,7 @@ def spherical_tree_sliced_wasserstein(X:Tensor, # source points on the unit sphe
     p, delta = check_scalar(p, "p", low=1), check_scalar(delta, "delta", low=0)
     check_choice(split, "split", ["distance", "uniform"])
     _check_generator(generator, X)
+    generalized, return_per_tree = check_bool(generalized, "generalized"), check_bool(return_per_tree, "return_per_tree")
     Z, w0 = torch.cat([X, Y]), torch.cat([a, -b])
     if generalized: Z = generalized_sphere_map(Z)
     D = Z.shape[1]
@@ -70,7 +75,7 @@ def spherical_tree_sliced_wasserstein(X:Tensor, # source points on the unit sphe
         k = 5 if n_lines is None else check_int(n_lines, "n_lines", min=1)
         trees = sample_spherical_trees(T, k, D, generator=generator, dtype=X.dtype, device=X.device)
     else:
-        check_trees(trees, SphericalTrees, D, X)
+        check_trees(trees, SphericalTrees, D, X, ref_name="X")
         if n_trees is not None and n_trees != trees.n_trees: bad_arg("n_trees", f"None or {trees.n_trees} (the number of `trees`)", str(n_trees))
         if n_lines is not None and n_lines != trees.n_lines: bad_arg("n_lines", f"None or {trees.n_lines} (rays in `trees`)", str(n_lines))
     T, k = trees.n_trees, trees.n_lines
@@ -83,8 +88,8 @@ def spherical_tree_sliced_wasserstein(X:Tensor, # source points on the unit sphe
         alpha = lev.new_full((1, 1, 1), 1.0 / k).expand(lev.shape[0], k, lev.shape[-1]) if uniform else torch.softmax(-delta * arc, dim=-2)
         per_tree.append(_tree_ot(lev, w0 * alpha, p))
     per_tree = torch.cat(per_tree)
-    val = per_tree.mean()
-    val = val if p == 1 else val.pow(1 / p)
+    if _identical(X, Y, a, b): per_tree = per_tree * 0      # exactly 0 (no round-off), gradient 0
+    val = _root(check_finite_result(per_tree, "`X`, `Y`").mean(), p)
     return (val, per_tree) if return_per_tree else val
 
 stsw = spherical_tree_sliced_wasserstein

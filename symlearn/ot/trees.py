@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 import torch
 from torch import Tensor
-from ..core import check_tensor, check_same, check_int, check_scalar, check_choice, bad_arg
+from ..core import (check_tensor, check_same, check_int, check_scalar, check_choice, bad_arg, check_generator,
+                           check_device, default_float)
 
 # %% auto #0
 __all__ = ['ConcurrentTrees', 'ChainTrees', 'SphericalTrees', 'sample_directions_frames', 'sample_concurrent_trees',
@@ -19,6 +20,14 @@ __all__ = ['ConcurrentTrees', 'ChainTrees', 'SphericalTrees', 'sample_directions
 class _Trees:
     "Shared behaviour of the tree dataclasses: tensor fields, moving, slicing over trees."
     def _tensors(self): return {f.name: getattr(self, f.name) for f in fields(self)}
+    def __post_init__(self):
+        "Every field a finite float tensor, one dtype and device, sizes consistent across fields."
+        ts = self._tensors(); k0 = next(iter(ts))
+        for k, v in ts.items():
+            check_tensor(v, k, dtype="float", nonempty=k != "offsets"); check_same(**{k0: ts[k0], k: v})
+        sizes = {}
+        for k, names in self._SHAPES.items():
+            check_tensor(ts[k], k, shape=names, dims=sizes, nonempty=k != "offsets")
     def to(self, *args, **kwargs):
         "Move/cast every tensor field (same arguments as `Tensor.to`)."
         return type(self)(**{k: v.to(*args, **kwargs) for k, v in self._tensors().items()})
@@ -40,6 +49,7 @@ class ConcurrentTrees(_Trees):
     "`T` systems of `k` concurrent lines in $\\mathbb R^d$: line $i$ of tree $t$ is $\\{r_t + s\\,\\theta_{t,i}\\}$."
     root:Tensor  # shape [T, d]
     theta:Tensor # unit directions, shape [T, k, d]
+    _SHAPES = {"root": ("T", "d"), "theta": ("T", "k", "d")}
     @property
     def n_lines(self)->int: return self.theta.shape[1]
     @property
@@ -55,6 +65,10 @@ class ChainTrees(_Trees):
     sources:Tensor # point of coordinate 0 on each line, shape [T, k, d]
     theta:Tensor   # unit directions, shape [T, k, d]
     offsets:Tensor # attachment coordinates on the parent line, shape [T, k-1]
+    _SHAPES = {"sources": ("T", "k", "d"), "theta": ("T", "k", "d"), "offsets": ("T", None)}
+    def __post_init__(self):
+        super().__post_init__()
+        if self.offsets.shape[1] != self.theta.shape[1] - 1: bad_arg("offsets", f"of shape [T, k-1] = [{self.theta.shape[0]}, {self.theta.shape[1] - 1}]", f"shape {tuple(self.offsets.shape)}")
     @property
     def n_lines(self)->int: return self.theta.shape[1]
     @property
@@ -65,6 +79,7 @@ class SphericalTrees(_Trees):
     "`T` spherical trees on $\\mathbb S^{D-1}$: `k` half great circles from `root` with unit tangents $\\perp$ root."
     root:Tensor     # unit vectors, shape [T, D]
     tangents:Tensor # unit vectors orthogonal to the root, shape [T, k, D]
+    _SHAPES = {"root": ("T", "D"), "tangents": ("T", "k", "D")}
     @property
     def n_lines(self)->int: return self.tangents.shape[1]
     @property
@@ -72,9 +87,10 @@ class SphericalTrees(_Trees):
 
 # %% ../../nbs/ot/01_trees.ipynb #b538defd
 def _device(generator, device, ref=None):
-    if device is not None: return torch.device(device)
-    if generator is not None: return generator.device
-    return ref.device if ref is not None else torch.device("cpu")
+    check_generator(generator); device = check_device(device)
+    if device is not None: return device
+    if ref is not None: return ref.device
+    return generator.device if generator is not None else torch.device("cpu")
 
 def _randn(shape, generator, dtype, device):
     if generator is not None and generator.device.type != torch.device(device).type:
@@ -91,14 +107,14 @@ def sample_directions_frames(n_trees:int, # T
                              n_lines:int, # k
                              d:int, # ambient dimension
                              frame:str="gaussian", # 'gaussian' (i.i.d. uniform) or 'orthogonal' (random orthonormal k-frame, k <= d)
-                             generator:torch.Generator|None=None,
-                             dtype:torch.dtype|None=None,
-                             device=None,
+                             generator:torch.Generator|None=None, # drives the draw (None: torch's global generator)
+                             dtype:torch.dtype|None=None, # float dtype (default: torch's default)
+                             device:str|torch.device|None=None, # device of the result (default: the generator's, else CPU)
                             )->Tensor: # unit directions, shape [T, k, d]
     "Directions of `n_trees` tree systems: i.i.d. uniform on the sphere, or a Haar-random orthonormal frame per tree."
     T, k, d = check_int(n_trees, "n_trees", min=1), check_int(n_lines, "n_lines", min=1), check_int(d, "d", min=1)
     check_choice(frame, "frame", ["gaussian", "orthogonal"])
-    dtype = dtype or torch.get_default_dtype()
+    dtype = default_float(dtype)
     device = _device(generator, device)
     if frame == "gaussian":
         th = _randn((T, k, d), generator, dtype, device)
@@ -117,17 +133,17 @@ def sample_concurrent_trees(n_trees:int, # T
                             root_mean:Tensor, # centre of the roots, shape [d] or [T, d]
                             root_std:float=0.1, # roots ~ N(root_mean, root_std^2 I)
                             frame:str="gaussian", # 'gaussian' (Db-TSW) or 'orthogonal' (Db-TSW-perp, k <= d)
-                            generator:torch.Generator|None=None,
+                            generator:torch.Generator|None=None, # drives the draw (None: torch's global generator)
                             dtype:torch.dtype|None=None, # default: root_mean's dtype
                             device=None, # default: root_mean's device
-                           )->ConcurrentTrees:
+                           )->ConcurrentTrees: # T concurrent-line systems
     "Sample `n_trees` systems of `n_lines` concurrent lines through random roots around `root_mean`."
     T, d = check_int(n_trees, "n_trees", min=1), check_int(d, "d", min=1)
     root_mean = check_tensor(root_mean, "root_mean", ndim=(1, 2), dtype="float")
     if root_mean.shape[-1] != d or (root_mean.ndim == 2 and root_mean.shape[0] != T):
         bad_arg("root_mean", f"of shape [{d}] or [{T}, {d}]", root_mean)
     root_std = check_scalar(root_std, "root_std", low=0)
-    dtype, device = dtype or root_mean.dtype, device or root_mean.device
+    dtype, device = default_float(dtype) if dtype is not None else root_mean.dtype, _device(generator, device, root_mean)
     theta = sample_directions_frames(T, n_lines, d, frame, generator, dtype, device)
     root = root_mean.to(dtype=dtype, device=device).expand(T, d) + root_std * _randn((T, d), generator, dtype, device)
     return ConcurrentTrees(root=root, theta=theta)
@@ -140,17 +156,17 @@ def sample_chain_trees(n_trees:int, # T
                        center:Tensor|None=None, # centre of the box of first sources, shape [d] (default 0)
                        box:float=1.0, # first source ~ U(center + [-box, box]^d)
                        offset:float=0.1, # attachment coordinates ~ U[-offset, offset]
-                       generator:torch.Generator|None=None,
-                       dtype:torch.dtype|None=None,
-                       device=None,
-                      )->ChainTrees:
+                       generator:torch.Generator|None=None, # drives the draw (None: torch's global generator)
+                       dtype:torch.dtype|None=None, # float dtype (default: torch's default)
+                       device:str|torch.device|None=None, # device of the result (default: the generator's, else CPU)
+                      )->ChainTrees: # T chains of lines
     "Sample `n_trees` chains of `n_lines` lines (TSW-SL): each line starts on the previous one."
     T, k, d = check_int(n_trees, "n_trees", min=1), check_int(n_lines, "n_lines", min=1), check_int(d, "d", min=1)
     box, offset = check_scalar(box, "box", low=0), check_scalar(offset, "offset", low=0)
     if center is not None:
         center = check_tensor(center, "center", shape=(d,), dtype="float")
-        dtype, device = dtype or center.dtype, device or center.device
-    dtype = dtype or torch.get_default_dtype(); device = _device(generator, device)
+        dtype, device = default_float(dtype) if dtype is not None else center.dtype, _device(generator, device, center)
+    dtype = default_float(dtype); device = _device(generator, device)
     theta = sample_directions_frames(T, k, d, "gaussian", generator, dtype, device)
     x1 = box * (2 * _rand((T, 1, d), generator, dtype, device) - 1)
     if center is not None: x1 = x1 + center.to(dtype=dtype, device=device)
@@ -163,13 +179,13 @@ def sample_spherical_trees(n_trees:int, # T
                            n_lines:int, # k rays per tree
                            dim:int, # ambient dimension D (the sphere S^{D-1}), >= 2
                            *,
-                           generator:torch.Generator|None=None,
-                           dtype:torch.dtype|None=None,
-                           device=None,
-                          )->SphericalTrees:
+                           generator:torch.Generator|None=None, # drives the draw (None: torch's global generator)
+                           dtype:torch.dtype|None=None, # float dtype (default: torch's default)
+                           device:str|torch.device|None=None, # device of the result (default: the generator's, else CPU)
+                          )->SphericalTrees: # T spherical trees
     "Sample `n_trees` spherical trees of `n_lines` half great circles with a uniform root."
     T, k, D = check_int(n_trees, "n_trees", min=1), check_int(n_lines, "n_lines", min=1), check_int(dim, "dim", min=2)
-    dtype = dtype or torch.get_default_dtype(); device = _device(generator, device)
+    dtype = default_float(dtype); device = _device(generator, device)
     r = _randn((T, D), generator, dtype, device); r = r / r.norm(dim=-1, keepdim=True)
     y = _randn((T, k, D), generator, dtype, device)
     y = y - (y @ r[..., None]) * r[:, None]
@@ -186,14 +202,15 @@ def check_trees(trees, # a tree object
                 dim:int, # required ambient dimension
                 ref:Tensor, # tensor whose dtype and device the trees must share
                 name:str="trees", # argument name for errors
-               ):
+                ref_name:str="ref", # the caller's name for `ref` in errors (e.g. 'X')
+               )->ConcurrentTrees|ChainTrees|SphericalTrees: # `trees`, unchanged
     "Validate user-supplied trees: class, shapes, finiteness, unit directions, dtype and device."
     kinds = kind if isinstance(kind, tuple) else (kind,)
     if not isinstance(trees, kinds):
         bad_arg(name, " or ".join(k.__name__ for k in kinds), trees, TypeError)
     for k, v in trees._tensors().items():
         check_tensor(v, f"{name}.{k}", dtype="float", nonempty=k != "offsets")   # a 1-line chain has no offsets
-        check_same(**{"X": ref, f"{name}.{k}": v})
+        check_same(**{ref_name: ref, f"{name}.{k}": v})
     T, k = trees.n_trees, trees.n_lines
     if trees.dim != dim: bad_arg(name, f"of dimension {dim} (that of the points)", f"trees of dimension {trees.dim}")
     if isinstance(trees, ConcurrentTrees):
@@ -215,10 +232,15 @@ def check_trees(trees, # a tree object
 def plot_tree(ax, # a matplotlib axis
               trees, # ConcurrentTrees or ChainTrees in 2-D
               t:int=0, # which tree
-              extent:float=2.0, # half length of the drawn lines
+              extent:float=2.0, # half length of the drawn lines, > 0
               X:Tensor|None=None, # optional points [n, 2] to project onto every line
-              **kw):
+              **kw, # passed to `ax.plot` for the lines
+             )->None: # None (draws on `ax`)
     "Draw tree `t` of a 2-D tree system (and the projections of `X`)."
+    if not isinstance(trees, (ConcurrentTrees, ChainTrees)): bad_arg("trees", "ConcurrentTrees or ChainTrees", trees, TypeError)
+    if trees.dim != 2: bad_arg("trees", "trees in 2-D", f"trees of dimension {trees.dim}")
+    t, extent = check_int(t, "t", min=0, max=trees.n_trees - 1), check_scalar(extent, "extent", low=0, low_inclusive=False)
+    if X is not None: X = check_tensor(X, "X", shape=(None, 2), dtype="float")
     src, th = trees.sources[t].detach().cpu(), trees.theta[t].detach().cpu()
     for i in range(trees.n_lines):
         s = torch.linspace(-extent, extent, 2, dtype=src.dtype)

@@ -10,7 +10,9 @@ import math
 from typing import Callable
 import torch
 from torch import Tensor
-from ..core import check_tensor, check_same, check_int, check_scalar, check_choice, check_weights, bad_arg
+from ..core import (check_tensor, check_same, check_int, check_scalar, check_choice, check_weights, bad_arg,
+                           check_bool, check_generator, check_finite_result)
+from .sliced import _root, _identical
 from .trees import (ConcurrentTrees, ChainTrees, sample_concurrent_trees, sample_chain_trees, check_trees)
 from .kernel import _tree_ot, virtual_atoms
 
@@ -55,8 +57,15 @@ def _features(Z:Tensor, projection:str, degree:int, pow_beta:float)->Tensor:
         return Z[:, idx].prod(-1)
     return Z
 
-def feature_dim(d:int, projection:str="linear", degree:int=3)->int:
+_PROJ = ["linear", "circular", "circular_r0", "pow", "poly"]
+
+def feature_dim(d:int, # dimension of the points
+                projection:str="linear", # 'linear', 'circular', 'circular_r0', 'pow' or 'poly'
+                degree:int=3, # 'poly': degree of the monomials
+               )->int: # dimension of the space where the trees live
     "Dimension of the space where the trees of `projection` live."
+    d, degree = check_int(d, "d", min=1), check_int(degree, "degree", min=1)
+    check_choice(projection, "projection", _PROJ)
     return math.comb(d + degree - 1, degree) if projection == "poly" else d
 
 # %% ../../nbs/ot/03_tsw.ipynb #400f89f8
@@ -77,19 +86,13 @@ def _check_pair(X, Y, a, b):
     if b.ndim != 1: bad_arg("b", f"of shape [{Y.shape[0]}]", b)
     return X, Y, a, b
 
-def _check_generator(generator, X):
-    if generator is None: return
-    if not isinstance(generator, torch.Generator): bad_arg("generator", "a torch.Generator or None", generator, TypeError)
-    if generator.device.type != X.device.type:
-        bad_arg("generator", f"on the device of `X` ({X.device})", f"a generator on {generator.device}")
+def _check_generator(generator, X): return check_generator(generator, device=X)
 
 def _chunk(chunk_trees, T:int, k:int, N:int)->int:
     if chunk_trees is None: return max(1, min(T, (1 << 22) // max(1, k * N)))
     return check_int(chunk_trees, "chunk_trees", min=1)
 
 # %% ../../nbs/ot/03_tsw.ipynb #a11cdcf4
-_PROJ = ["linear", "circular", "circular_r0", "pow", "poly"]
-
 def tree_sliced_wasserstein(X:Tensor, # source points, shape [n, d]
                             Y:Tensor, # target points, shape [m, d]
                             a:Tensor|None=None, # source weights, shape [n], non-negative, summing to 1 (uniform if None)
@@ -125,7 +128,9 @@ def tree_sliced_wasserstein(X:Tensor, # source points, shape [n, d]
     _check_generator(generator, X)
     degree = check_int(degree, "degree", min=1); radius = check_scalar(radius, "radius", low=0)
     pow_beta = check_scalar(pow_beta, "pow_beta"); root_std = check_scalar(root_std, "root_std", low=0)
-    Z = _features(torch.cat([X, Y]), projection, degree, pow_beta)
+    return_per_tree = check_bool(return_per_tree, "return_per_tree")
+    offset = check_scalar(offset, "offset", low=0)
+    Z = check_finite_result(_features(torch.cat([X, Y]), projection, degree, pow_beta), "`X`, `Y` (after the feature map of `projection`)")
     w0 = torch.cat([a, -b])
     dim = Z.shape[-1]
     if trees is None:
@@ -147,7 +152,7 @@ def tree_sliced_wasserstein(X:Tensor, # source points, shape [n, d]
     else:
         kind = ConcurrentTrees if tree in (None, "concurrent") and not isinstance(trees, ChainTrees) else ChainTrees
         if tree == "concurrent" and isinstance(trees, ChainTrees): bad_arg("trees", "ConcurrentTrees for tree='concurrent'", "ChainTrees")
-        check_trees(trees, kind, dim, X)
+        check_trees(trees, kind, dim, X, ref_name="X")
         if n_trees is not None and n_trees != trees.n_trees: bad_arg("n_trees", f"None or {trees.n_trees} (the number of `trees`)", str(n_trees))
         if n_lines is not None and n_lines != trees.n_lines: bad_arg("n_lines", f"None or {trees.n_lines} (lines in `trees`)", str(n_lines))
     chain = isinstance(trees, ChainTrees)
@@ -169,12 +174,30 @@ def tree_sliced_wasserstein(X:Tensor, # source points, shape [n, d]
         if chain: c, m = virtual_atoms(c, m, [-1] + list(range(k - 1)), torch.nn.functional.pad(tr.offsets, (1, 0)))   # attach [T, k]
         per_tree.append(_tree_ot(c, m, p))
     per_tree = torch.cat(per_tree)
-    val = per_tree.mean()
-    val = val if p == 1 else val.pow(1 / p)
+    if _identical(X, Y, a, b): per_tree = per_tree * 0      # exactly 0 (no round-off), gradient 0
+    check_finite_result(per_tree, "`X`, `Y`")
+    val = _root(per_tree.mean(), p)
     return (val, per_tree) if return_per_tree else val
 
 tsw = tree_sliced_wasserstein
 
-def db_tsw(X, Y, a=None, b=None, **kwargs):
-    "Db-TSW: `tree_sliced_wasserstein` with distance-based splitting (pass `frame='orthogonal'` for Db-TSW-perp)."
-    return tree_sliced_wasserstein(X, Y, a, b, split="distance", **kwargs)
+def db_tsw(X:Tensor, # source points, shape [n, d]
+           Y:Tensor, # target points, shape [m, d]
+           a:Tensor|None=None, # source weights [n] (uniform if None)
+           b:Tensor|None=None, # target weights [m] (uniform if None)
+           n_trees:int|None=None, # number of tree systems T (default 25)
+           n_lines:int|None=None, # lines per tree k (default 4)
+           delta:float=2.0, # distance-split sharpness, units 1/distance (0 = uniform split)
+           frame:str='gaussian', # 'gaussian' (Db-TSW) or 'orthogonal' (Db-TSW-perp, k <= d)
+           p:float=1.0, # Sobolev order (1: the metric, the chapter's default)
+           trees:ConcurrentTrees|None=None, # pre-sampled concurrent trees (reused across calls)
+           generator:torch.Generator|None=None, # for reproducible trees
+           *,
+           root:str|Tensor='mean', # root location: 'mean', 'target' or a tensor [d]
+           root_std:float=0.1, # roots ~ N(root location, root_std^2 I)
+           return_per_tree:bool=False, # also return S_p of every tree, shape [T]
+           chunk_trees:int|None=None, # trees per chunk (memory cap)
+          )->Tensor: # 0-d tensor (differentiable in X, Y, a, b); or (value, per_tree)
+    "Db-TSW: `tree_sliced_wasserstein` on concurrent lines with distance-based splitting (`frame='orthogonal'`: Db-TSW$^\\perp$)."
+    return tree_sliced_wasserstein(X, Y, a, b, n_trees, n_lines, delta, "distance", frame, "concurrent", p, trees, generator,
+                                   root=root, root_std=root_std, return_per_tree=return_per_tree, chunk_trees=chunk_trees)

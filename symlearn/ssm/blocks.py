@@ -11,7 +11,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
-from ..core import check_int, check_scalar, check_choice, check_tensor, bad_arg
+from contextlib import contextmanager
+from ..core import check_int, check_scalar, check_choice, check_tensor, check_bool, check_generator, bad_arg
 from .scan import selective_scan, Momentum, SSMState, SCAN_METHODS
 
 # %% auto #0
@@ -19,6 +20,22 @@ __all__ = ['MambaBlock', 'init_cache', 'step', 'MomentumMambaBlock', 'SequenceCl
            'MomentumMambaClassifier', 'TransformerClassifier']
 
 # %% ../../nbs/ssm/01_blocks.ipynb #16b176e5
+@contextmanager
+def _init_rng(generator:torch.Generator|None):
+    "Parameters created inside draw from `generator` (the global RNG is left untouched); `None`: the global RNG, as usual."
+    if check_generator(generator) is None: yield; return
+    seed = int(torch.randint(0, 2**62, (), generator=generator))
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed); yield
+
+_check_bool = check_bool
+
+def _check_input_dtype(x:Tensor, name:str, module:nn.Module):
+    "A `TypeError` naming `name` unless `x` has the dtype of the module's parameters."
+    p = next((p for p in module.parameters() if p.is_floating_point()), None)
+    if p is not None and x.dtype != p.dtype:
+        bad_arg(name, f"dtype {p.dtype}, the dtype of the model's parameters (cast the input, or the model with `.to({x.dtype})`)", f"dtype {x.dtype}", TypeError)
+
 class MambaBlock(nn.Module):
     "Mamba mixer: (B, L, d_model) -> (B, L, d_model)."
     def __init__(self, d_model:int, # model width
@@ -26,16 +43,28 @@ class MambaBlock(nn.Module):
                  expand:int=2, # E, inner channels ED = expand * d_model
                  d_conv:int=4, # causal depthwise conv width
                  dt_rank:int|str="auto", # rank of Δ's projection ('auto': ceil(d_model/16))
-                 dt_min:float=1e-3, dt_max:float=0.1, dt_init_floor:float=1e-4, # Δ initialisation range
+                 dt_min:float=1e-3, # smallest initial Δ, > 0
+                 dt_max:float=0.1, # largest initial Δ, >= dt_min
+                 dt_init_floor:float=1e-4, # floor of the initial Δ, > 0
                  discretization:str="euler", # 'euler' | 'zoh'
                  method:str="auto", # scan schedule (see `selective_scan`); 'auto': fused kernel on CPU, 'parallel' on CUDA
                  init:str="mamba", # 'mamba' (official) | 'mma' (the released MMA code's Δ/A init, for ablation)
-                 conv_bias:bool=True):
+                 conv_bias:bool=True, # bias in the depthwise convolution
+                 generator:torch.Generator|None=None, # initialise the parameters from this generator (global RNG untouched); None: torch's global RNG
+                ):
         super().__init__()
+        dt_min = check_scalar(dt_min, "dt_min", low=0, low_inclusive=False)
+        dt_max = check_scalar(dt_max, "dt_max", low=dt_min)
+        dt_init_floor = check_scalar(dt_init_floor, "dt_init_floor", low=0, low_inclusive=False)
+        _check_bool(conv_bias, "conv_bias")
+        with _init_rng(generator): self._build(d_model, d_state, expand, d_conv, dt_rank, dt_min, dt_max, dt_init_floor,
+                                               discretization, method, init, conv_bias)
+
+    def _build(self, d_model, d_state, expand, d_conv, dt_rank, dt_min, dt_max, dt_init_floor, discretization, method, init, conv_bias):
         self.d_model, self.d_state = check_int(d_model, "d_model", min=1), check_int(d_state, "d_state", min=1)
         self.d_inner = check_int(expand, "expand", min=1) * d_model
         self.d_conv = check_int(d_conv, "d_conv", min=1)
-        self.dt_rank = math.ceil(d_model / 16) if dt_rank == "auto" else check_int(dt_rank, "dt_rank", min=1)
+        self.dt_rank = math.ceil(d_model / 16) if isinstance(dt_rank, str) and check_choice(dt_rank, "dt_rank", ("auto",)) else check_int(dt_rank, "dt_rank", min=1)
         self.discretization = check_choice(discretization, "discretization", ("euler", "zoh"))
         self.method = check_choice(method, "method", SCAN_METHODS)
         self.init = check_choice(init, "init", ("mamba", "mma"))
@@ -70,9 +99,9 @@ class MambaBlock(nn.Module):
         delta = F.softplus(self.dt_proj(dt)).clamp_min(1e-6)
         return delta, B, C
 
-    def forward(self, u:Tensor, # (B, L, d_model)
+    def forward(self, u:Tensor, # (B, L, d_model), finite, the dtype of the parameters
                )->Tensor:        # (B, L, d_model)
-        check_tensor(u, "u", shape=(None, None, self.d_model), dtype="float", finite=False)
+        check_tensor(u, "u", shape=(None, None, self.d_model), dtype="float"); _check_input_dtype(u, "u", self)
         L = u.shape[1]
         x, z = self.in_proj(u).chunk(2, dim=-1)
         xc = F.silu(self.conv1d(x.transpose(1, 2))[:, :, :L].transpose(1, 2))
@@ -84,8 +113,13 @@ class MambaBlock(nn.Module):
 
 # %% ../../nbs/ssm/01_blocks.ipynb #385e421f
 @torch.no_grad()
-def init_cache(self:MambaBlock, batch_size:int, device=None, dtype=None)->dict:
+def init_cache(self:MambaBlock, batch_size:int, # number of streams
+               device=None, # default: the parameters' device
+               dtype=None, # default: the parameters' dtype
+              )->dict: # {'h', 'v', 'conv'}: zero scan state(s) and conv buffer
     "Empty streaming cache: scan state (h, v) and the conv buffer."
+    batch_size = check_int(batch_size, "batch_size", min=1)
+    if dtype is not None and (not isinstance(dtype, torch.dtype) or not dtype.is_floating_point): bad_arg("dtype", "a floating torch.dtype or None", dtype, TypeError)
     p = self.A_log
     device, dtype = device or p.device, dtype or p.dtype
     h = torch.zeros(batch_size, self.d_inner, self.d_state, device=device, dtype=dtype)
@@ -100,6 +134,10 @@ def step(self:MambaBlock, u_t:Tensor, # one token, (B, d_model)
          cache:dict, # from `init_cache` or the previous `step`
         )->tuple: # (output (B, d_model), new cache)
     "One streaming step."
+    check_tensor(u_t, "u_t", shape=(None, self.d_model), dtype="float"); _check_input_dtype(u_t, "u_t", self)
+    if not isinstance(cache, dict) or not {"h", "v", "conv"} <= set(cache): bad_arg("cache", "the dict of `init_cache` or of the previous `step`", cache, TypeError)
+    check_tensor(cache["h"], "cache['h']", shape=(u_t.shape[0], self.d_inner, self.d_state), dtype=(u_t.dtype,))
+    check_tensor(cache["conv"], "cache['conv']", shape=(u_t.shape[0], self.d_inner, self.d_conv - 1), dtype=(u_t.dtype,), nonempty=False)
     x, z = self.in_proj(u_t).chunk(2, dim=-1)
     buf = torch.cat([cache["conv"], x.unsqueeze(-1)], -1)                      # (B, ED, d_conv)
     xc = F.silu((buf * self.conv1d.weight[:, 0]).sum(-1) + (self.conv1d.bias if self.conv1d.bias is not None else 0))
@@ -115,12 +153,14 @@ MambaBlock.init_cache, MambaBlock.step = init_cache, step
 class MomentumMambaBlock(MambaBlock):
     "Mamba mixer with a (real or complex) momentum velocity state."
     def __init__(self, d_model:int, # model width
-                 *args,
+                 *args, # `MambaBlock`'s positional arguments after d_model (d_state, expand, ...)
                  beta:float=0.5, # β (real momentum) or r = |β| (complex momentum)
                  alpha:float=1.0, # input step α (1 - β gives the gain-matched arm)
                  theta:float|Tensor|str|None=None, # None: real; float, (N,) tensor or 'spread': complex β = r e^{iθ}
                  learnable:bool=False, # learn r (via sigmoid), θ and α per channel
-                 **kwargs):
+                 **kwargs, # the other `MambaBlock` arguments (d_state, expand, ..., generator)
+                ):
+        _check_bool(learnable, "learnable")
         super().__init__(d_model, *args, **kwargs)
         ED, N = self.d_inner, self.d_state
         r = check_scalar(beta, "beta", -1.0, 1.0, False, False)
@@ -164,15 +204,28 @@ class SequenceClassifier(nn.Module):
     def __init__(self, in_channels:int, # input channels C_in
                  n_classes:int, # K
                  mixer:str="mamba", # 'mamba' | 'momentum' | 'transformer'
-                 d_model:int=32, n_layers:int=2, dropout:float=0.1,
+                 d_model:int=32, # model width
+                 n_layers:int=2, # number of residual mixer blocks
+                 dropout:float=0.1, # dropout rate in [0, 1)
                  final_norm:bool=False, # a final RMSNorm (present in one released version)
                  max_len:int|None=None, # longest input (needed by 'transformer')
-                 n_heads:int=4, # Transformer heads
-                 **mixer_kwargs): # passed to `MambaBlock` / `MomentumMambaBlock`
+                 n_heads:int=4, # Transformer heads (must divide d_model)
+                 generator:torch.Generator|None=None, # initialise the parameters from this generator (global RNG untouched); None: torch's global RNG
+                 **mixer_kwargs, # passed to `MambaBlock` / `MomentumMambaBlock` (d_state, beta, alpha, theta, ...)
+                ):
         super().__init__()
         check_int(in_channels, "in_channels", min=1); check_int(n_classes, "n_classes", min=2)
         self.mixer_kind = check_choice(mixer, "mixer", ("mamba", "momentum", "transformer"))
-        check_int(n_layers, "n_layers", min=1); check_scalar(dropout, "dropout", 0.0, 1.0)
+        d_model = check_int(d_model, "d_model", min=1)
+        check_int(n_layers, "n_layers", min=1); check_scalar(dropout, "dropout", 0.0, 1.0, high_inclusive=False)
+        _check_bool(final_norm, "final_norm")
+        if mixer == "transformer":
+            n_heads = check_int(n_heads, "n_heads", min=1)
+            if d_model % n_heads: bad_arg("n_heads", f"a divisor of d_model={d_model}", n_heads)
+        elif mixer_kwargs.get("generator") is not None: bad_arg("generator", "given once, as SequenceClassifier's own argument", "a mixer keyword", TypeError)
+        with _init_rng(generator): self._build(in_channels, n_classes, mixer, d_model, n_layers, dropout, final_norm, max_len, n_heads, mixer_kwargs)
+
+    def _build(self, in_channels, n_classes, mixer, d_model, n_layers, dropout, final_norm, max_len, n_heads, mixer_kwargs):
         self.stem = nn.Sequential(nn.Conv1d(in_channels, d_model, 3, padding=1, bias=False), nn.BatchNorm1d(d_model),
                                   nn.ReLU(), nn.Dropout(dropout))
         if mixer == "transformer":
@@ -187,9 +240,10 @@ class SequenceClassifier(nn.Module):
         self.drop, self.head = nn.Dropout(dropout), nn.Linear(d_model, n_classes)
         self.in_channels = in_channels
 
-    def features(self, x:Tensor)->Tensor:
+    def features(self, x:Tensor, # (B, C_in, L), finite, the dtype of the parameters
+                )->Tensor: # (B, L, d_model)
         "Per-time features (B, L, d_model)."
-        check_tensor(x, "x", shape=(None, self.in_channels, None), dtype="float")
+        check_tensor(x, "x", shape=(None, self.in_channels, None), dtype="float"); _check_input_dtype(x, "x", self)
         h = self.stem(x).transpose(1, 2)
         if self.mixer_kind == "transformer":
             if h.shape[1] > self.max_len: bad_arg("x", f"at most max_len={self.max_len} long", tuple(x.shape))
@@ -197,9 +251,28 @@ class SequenceClassifier(nn.Module):
         for layer in self.layers: h = layer(h)
         return self.final_norm(h)
 
-    def forward(self, x:Tensor)->Tensor:
+    def forward(self, x:Tensor, # (B, C_in, L)
+               )->Tensor: # logits (B, n_classes)
         return self.head(self.drop(self.features(x)).mean(1))
 
-def MambaClassifier(in_channels, n_classes, **kw): return SequenceClassifier(in_channels, n_classes, "mamba", **kw)
-def MomentumMambaClassifier(in_channels, n_classes, **kw): return SequenceClassifier(in_channels, n_classes, "momentum", **kw)
-def TransformerClassifier(in_channels, n_classes, max_len, **kw): return SequenceClassifier(in_channels, n_classes, "transformer", max_len=max_len, **kw)
+def MambaClassifier(in_channels:int, # input channels C_in
+                    n_classes:int, # K
+                    **kw, # `SequenceClassifier` options (d_model, n_layers, dropout, final_norm, generator) and `MambaBlock` ones (d_state, expand, d_conv, dt_rank, dt_min, dt_max, discretization, method, init)
+                   )->SequenceClassifier: # (B, C_in, L) -> logits (B, K)
+    "The Mamba sequence classifier: `SequenceClassifier(in_channels, n_classes, 'mamba', **kw)`."
+    return SequenceClassifier(in_channels, n_classes, "mamba", **kw)
+
+def MomentumMambaClassifier(in_channels:int, # input channels C_in
+                            n_classes:int, # K
+                            **kw, # `SequenceClassifier` options, `MambaBlock` ones and `MomentumMambaBlock`'s beta, alpha, theta, learnable
+                           )->SequenceClassifier: # (B, C_in, L) -> logits (B, K)
+    "The Momentum Mamba sequence classifier: `SequenceClassifier(in_channels, n_classes, 'momentum', **kw)`."
+    return SequenceClassifier(in_channels, n_classes, "momentum", **kw)
+
+def TransformerClassifier(in_channels:int, # input channels C_in
+                          n_classes:int, # K
+                          max_len:int, # longest input (size of the learned positional embedding)
+                          **kw, # `SequenceClassifier` options (d_model, n_layers, dropout, final_norm, n_heads, generator)
+                         )->SequenceClassifier: # (B, C_in, L) -> logits (B, K)
+    "The Transformer baseline of the same width: `SequenceClassifier(in_channels, n_classes, 'transformer', max_len=max_len, **kw)`."
+    return SequenceClassifier(in_channels, n_classes, "transformer", max_len=max_len, **kw)

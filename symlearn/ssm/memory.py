@@ -13,11 +13,13 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from ..core import seed_everything, check_int, check_scalar, get_device, bad_arg, make_generator
-from ..experiments import reproduction, ResultStore, mean_std, fmt_ms
+import json
+from ..experiments import Reproduction, register_reproduction, run_repro, mean_std, fmt_ms
 from .repro import ARMS, make_model
 
 # %% auto #0
-__all__ = ['COPY_ARMS', 'STEPS_FULL', 'selective_copying', 'CopyModel', 'copy_accuracy', 'train_copy', 'repro_selective_copy']
+__all__ = ['COPY_ARMS', 'STEPS_FULL', 'COPY_CONFIGS', 'selective_copying', 'CopyModel', 'copy_accuracy', 'train_copy',
+           'repro_selective_copy']
 
 # %% ../../nbs/ssm/91_memory.ipynb #5606429a
 def selective_copying(n:int, # number of sequences
@@ -111,23 +113,33 @@ def _copy_plot(per:dict, cfg:dict, out:Path):
     ax.set_xticks(cfg["Ls"], [str(L) for L in cfg["Ls"]]); ax.legend(fontsize=7)
     plt.tight_layout(); fig.savefig(out / "selective_copy.png", dpi=110); plt.close(fig)
 
-@reproduction("mma-selective-copy")
-def repro_selective_copy(out:Path, quick:bool, seeds:int)->dict:
-    "Selective copying (8 tokens, vocabulary 8) at growing L: Mamba vs momentum vs complex vs Transformer."
-    from fastprogress.fastprogress import progress_bar
-    out = Path(out); out.mkdir(parents=True, exist_ok=True); dev = get_device(); cfg = _copy_config(quick)
-    store = ResultStore(out / ("runs_quick.jsonl" if quick else "runs.jsonl"))
-    key = lambda L, a, s: f"L{L}/{a}/seed{s}/steps{cfg['steps']}/b{cfg['batch']}/{dev.type}"
-    jobs = [(L, a, s) for L in cfg["Ls"] for s in range(seeds) for a in cfg["arms"]]
-    for L, a, s in progress_bar(jobs):
-        if not store.done(key(L, a, s)):
-            store.add(key(L, a, s), train_copy(a, L, s, cfg["steps"], cfg["batch"], cfg["lr"], n_eval=cfg["n_eval"], device=dev))
-    runs = [store[key(*j)] for j in jobs]
+COPY_CONFIGS = {"quick": _copy_config(True) | {"seeds": 3}, "full": _copy_config(False) | {"seeds": 3}}
+
+def _copy_units(cfg:dict)->list: return [dict(L=L, arm=a, seed=s) for L in cfg["Ls"] for s in range(cfg["seeds"]) for a in cfg["arms"]]
+
+def _copy_run(cfg:dict, unit:dict, device:torch.device)->dict:
+    return train_copy(unit["arm"], unit["L"], unit["seed"], cfg["steps"], cfg["batch"], cfg["lr"], n_eval=cfg["n_eval"], device=device)
+
+def _copy_summarise(cfg:dict, results:list, out:Path)->dict:
+    runs = [v for _, v in results]; out = Path(out)
     per = {str(L): {a: {"acc": mean_std([r["acc"] for r in runs if r["L"] == L and r["arm"] == a]),
                         "values": [r["acc"] for r in runs if r["L"] == L and r["arm"] == a],
                         "train_s": mean_std([r["train_s"] for r in runs if r["L"] == L and r["arm"] == a])}
                     for a in cfg["arms"]} for L in cfg["Ls"]}
     _copy_plot(per, cfg, out)
     table = {L: {a: fmt_ms(d["acc"], 3) for a, d in v.items()} for L, v in per.items()}
-    return {"config": {k: list(v) if isinstance(v, tuple) else v for k, v in cfg.items()}, "device": str(dev),
+    return {"config": {k: list(v) if isinstance(v, tuple) else v for k, v in cfg.items()}, "device": runs[0]["device"] if runs else None,
             "chance": 1 / 8, "per_L": per, "table": table, "runs": runs}
+
+register_reproduction(Reproduction("mma-selective-copy",
+    "Selective copying (8 tokens, vocabulary 8) at growing L: Mamba vs momentum vs complex vs Transformer.",
+    COPY_CONFIGS, _copy_units, _copy_run, _copy_summarise))
+
+def repro_selective_copy(out:Path, # parent output folder (the run goes to OUT/mma-selective-copy/HASH/)
+                         quick:bool=False, # the CI-sized configuration
+                         seeds:int|None=None, # number of seeds (default: the configuration's)
+                         device:str="cpu", # cpu, cuda, cuda:N or auto
+                        )->dict: # the run's summary
+    "Run `mma-selective-copy` through the runner with `_copy_config(quick)`; return its summary."
+    return json.loads(run_repro("mma-selective-copy", out, "quick" if quick else "full", seeds, overrides=_copy_config(quick),
+                                device=device, progress=False).read_text())["summary"]

@@ -12,13 +12,15 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from ..core import seed_everything, check_int, check_choice, get_device
-from ..experiments import reproduction, ResultStore, mean_std, fmt_ms
+from functools import lru_cache
+from ..experiments import Reproduction, register_reproduction, run_repro, mean_std, fmt_ms
 from .blocks import SequenceClassifier
 
 # %% auto #0
-__all__ = ['VAL_SUBJECTS', 'ARMS', 'CORE_ARMS', 'HAPT_ARMS', 'EXTRA_ARMS', 'LONG_ARMS', 'make_model', 'prepare_hapt',
-           'prepare_basicmotions', 'hapt_long_windows', 'prepare_hapt_long', 'macro_f1', 'predict', 'corrupt',
-           'train_arm', 'summarise', 'claims', 'repro_hapt', 'repro_basicmotions', 'repro_hapt_long']
+__all__ = ['VAL_SUBJECTS', 'ARMS', 'CORE_ARMS', 'HAPT_ARMS', 'EXTRA_ARMS', 'HAPT_CONFIGS', 'BASICMOTIONS_CONFIGS', 'LONG_ARMS',
+           'HAPT_LONG_CONFIGS', 'make_model', 'prepare_hapt', 'prepare_basicmotions', 'hapt_long_windows',
+           'prepare_hapt_long', 'macro_f1', 'predict', 'corrupt', 'train_arm', 'summarise', 'claims', 'repro_hapt',
+           'repro_basicmotions', 'repro_hapt_long']
 
 # %% ../../nbs/ssm/90_repro.ipynb #c945a93e
 VAL_SUBJECTS = (28, 30)
@@ -268,7 +270,7 @@ def _plots(runs:list[dict], per:dict, out:Path, name:str="hapt", title:str=""):
     ax[0].set(xlabel="epoch", ylabel="validation accuracy", title=f"{title} convergence".strip()); ax[0].legend(fontsize=7)
     ax[1].set(xlabel="wall time (s)", ylabel="train loss", title="loss vs wall time")
     ax[2].set(ylabel="test accuracy", title="test accuracy (mean ± std over seeds)")
-    plt.tight_layout(); fig.savefig(out / f"{name}.png", dpi=110); plt.close(fig)
+    plt.tight_layout(); fig.savefig(out / f"{name}.png", dpi=80); plt.close(fig)
 
 # %% ../../nbs/ssm/90_repro.ipynb #a461c95a
 def _skip_if_absent(name:str, # data source name, e.g. 'hapt'
@@ -280,14 +282,16 @@ def _skip_if_absent(name:str, # data source name, e.g. 'hapt'
     msg = f"skipped: the {what} cache is absent (run `symlearn fetch-data {name}`)"
     print(msg); return {"skipped": msg}
 
-def _run_grid(store:ResultStore, key, arms:tuple, seeds:int, fit)->list[dict]:
-    "Run every (arm, seed) not yet in `store` (core arms seed by seed first, then the others), return all runs."
-    from fastprogress.fastprogress import progress_bar
+def _grid(arms:list, seeds:int, **extra)->list[dict]:
+    "The (arm, seed) units of a grid: core arms seed by seed first, then the others."
     core = [a for a in arms if a in CORE_ARMS]
     jobs = [(a, s) for s in range(seeds) for a in core] + [(a, s) for a in arms if a not in core for s in range(seeds)]
-    for a, s in progress_bar(jobs):
-        if not store.done(key(a, s)): store.add(key(a, s), fit(a, s))
-    return [store[key(a, s)] for a, s in jobs]
+    return [dict(**extra, arm=a, seed=s) for a, s in jobs]
+
+@lru_cache(maxsize=2)
+def _data(kind:str, args:tuple)->dict:
+    "Prepared data, cached per process (units of one grid share them; `train_arm` does not modify them)."
+    return {"hapt": prepare_hapt, "basicmotions": prepare_basicmotions, "long": prepare_hapt_long}[kind](*args)
 
 def _report(runs:list[dict], out:Path, name:str, title:str, cfg:dict, data:dict)->dict:
     "Summary, claims table and plots of a finished grid."
@@ -297,32 +301,54 @@ def _report(runs:list[dict], out:Path, name:str, title:str, cfg:dict, data:dict)
             "per_arm": per, "table": table, "claims": claims(per), "runs": runs}
 
 # %% ../../nbs/ssm/90_repro.ipynb #415f5c3b
-@reproduction("mma-hapt")
-def repro_hapt(out:Path, quick:bool, seeds:int)->dict:
-    "Momentum Mamba vs Mamba vs Transformer on UCI HAPT (6 activities, subject split)."
+HAPT_CONFIGS = {"quick": dict(n_fit=192, n_val=128, n_test=400, epochs=2, arms=["mamba", "momentum-gm", "transformer"], seeds=3),
+                "full": dict(n_fit=1000, n_val=None, n_test=None, epochs=8, arms=list(HAPT_ARMS + EXTRA_ARMS), seeds=3)}
+
+def _hapt_units(cfg:dict)->list:
+    from symlearn.data.core import available
+    return _grid(cfg["arms"], cfg["seeds"]) if available("hapt") else []      # no data: no units, a skip summary
+
+def _hapt_run(cfg:dict, unit:dict, device:torch.device)->dict:
+    data = _data("hapt", (cfg["n_fit"], cfg["n_val"], cfg["n_test"]))
+    return train_arm(unit["arm"], data, unit["seed"], epochs=cfg["epochs"], device=device)
+
+def _hapt_summarise(cfg:dict, results:list, out:Path)->dict:
     if (skip := _skip_if_absent("hapt", "UCI HAPT")) is not None: return skip
-    out = Path(out)
-    if quick: cfg = dict(n_fit=192, n_val=128, n_test=400, epochs=2, arms=("mamba", "momentum-gm", "transformer"))
-    else: cfg = dict(n_fit=1000, n_val=None, n_test=None, epochs=8, arms=HAPT_ARMS + EXTRA_ARMS)
-    data = prepare_hapt(cfg["n_fit"], cfg["n_val"], cfg["n_test"])
-    store = ResultStore(out / ("runs_quick.jsonl" if quick else "runs.jsonl"))
-    key = lambda a, s: f"{a}/seed{s}/fit{cfg['n_fit']}/val{cfg['n_val']}/ep{cfg['epochs']}"
-    runs = _run_grid(store, key, cfg["arms"], seeds, lambda a, s: train_arm(a, data, s, epochs=cfg["epochs"]))
-    return _report(runs, out, "hapt", "HAPT", cfg, data)
+    return _report([v for _, v in results], Path(out), "hapt", "HAPT", cfg, _data("hapt", (cfg["n_fit"], cfg["n_val"], cfg["n_test"])))
+
+register_reproduction(Reproduction("mma-hapt", "Momentum Mamba vs Mamba vs Transformer on UCI HAPT (6 activities, subject split).",
+                                   HAPT_CONFIGS, _hapt_units, _hapt_run, _hapt_summarise))
+
+def repro_hapt(out:Path, # parent output folder
+               quick:bool=False, # the CI-sized configuration
+               seeds:int|None=None, # number of seeds (default: the configuration's)
+               device:str="cpu", # cpu, cuda, cuda:N or auto
+              )->dict: # the run's summary
+    "Run `mma-hapt` through the runner; return its summary (a skip notice without the HAPT cache)."
+    return json.loads(run_repro("mma-hapt", out, "quick" if quick else "full", seeds, device=device, progress=False).read_text())["summary"]
 
 # %% ../../nbs/ssm/90_repro.ipynb #95597a26
-@reproduction("mma-basicmotions")
-def repro_basicmotions(out:Path, quick:bool, seeds:int)->dict:
-    "Momentum Mamba vs Mamba vs Transformer on UEA BasicMotions (4 activities, 40 + 40 smartwatch series)."
+BASICMOTIONS_CONFIGS = {"quick": dict(epochs=10, arms=list(CORE_ARMS), seeds=3),
+                        "full": dict(epochs=40, arms=list(HAPT_ARMS + EXTRA_ARMS), seeds=5)}
+
+def _bm_units(cfg:dict)->list:
+    from symlearn.data.core import available
+    return _grid(cfg["arms"], cfg["seeds"]) if available("basicmotions") else []
+
+def _bm_run(cfg:dict, unit:dict, device:torch.device)->dict:
+    return train_arm(unit["arm"], _data("basicmotions", ()), unit["seed"], epochs=cfg["epochs"], batch=16, tie_break=True, device=device)
+
+def _bm_summarise(cfg:dict, results:list, out:Path)->dict:
     if (skip := _skip_if_absent("basicmotions", "BasicMotions")) is not None: return skip
-    out = Path(out)
-    if quick: cfg = dict(epochs=10, arms=CORE_ARMS)
-    else: cfg = dict(epochs=40, arms=HAPT_ARMS + EXTRA_ARMS)
-    data = prepare_basicmotions()
-    store = ResultStore(out / ("runs_quick.jsonl" if quick else "runs.jsonl"))
-    key = lambda a, s: f"{a}/seed{s}/ep{cfg['epochs']}/tb"
-    runs = _run_grid(store, key, cfg["arms"], seeds, lambda a, s: train_arm(a, data, s, epochs=cfg["epochs"], batch=16, tie_break=True))
-    return _report(runs, out, "basicmotions", "BasicMotions", cfg, data)
+    return _report([v for _, v in results], Path(out), "basicmotions", "BasicMotions", cfg, _data("basicmotions", ()))
+
+register_reproduction(Reproduction("mma-basicmotions",
+    "Momentum Mamba vs Mamba vs Transformer on UEA BasicMotions (4 activities, 40 + 40 smartwatch series).",
+    BASICMOTIONS_CONFIGS, _bm_units, _bm_run, _bm_summarise))
+
+def repro_basicmotions(out:Path, quick:bool=False, seeds:int|None=None, device:str="cpu")->dict:
+    "Run `mma-basicmotions` through the runner; return its summary (a skip notice without the cache)."
+    return json.loads(run_repro("mma-basicmotions", out, "quick" if quick else "full", seeds, device=device, progress=False).read_text())["summary"]
 
 # %% ../../nbs/ssm/90_repro.ipynb #125f620e
 LONG_ARMS = ("mamba", "momentum", "momentum-gm", "complex", "transformer")
@@ -335,19 +361,39 @@ def _long_config(quick:bool, cuda:bool)->dict:
     return dict(tasks=[dict(window=512, decimate=2, classes="all")], n_fit=1000, n_val=None, n_test=None, epochs=8,
                 batch=32, arms=LONG_ARMS)
 
-@reproduction("mma-hapt-long")
-def repro_hapt_long(out:Path, quick:bool, seeds:int)->dict:
-    "Long HAPT windows (512/1024 samples) with postural transitions: Mamba vs momentum vs complex vs Transformer."
+# 'full' is sized for a CPU (L = 256); 'gpu' is the full-rate configuration for one large GPU (L = 512 and 1024, all windows)
+HAPT_LONG_CONFIGS = {"quick": _long_config(True, False) | {"seeds": 3}, "full": _long_config(False, False) | {"seeds": 3},
+                     "gpu": _long_config(False, True) | {"seeds": 3}}
+
+def _long_tag(t:dict)->str: return f"w{t['window']}d{t['decimate']}{t['classes'][0]}"   # e.g. w512d2a: 512 samples, every 2nd, all classes
+
+def _long_data(cfg:dict, t:dict)->dict:
+    return _data("long", (t["window"], t["decimate"], t["classes"], cfg["n_fit"], cfg["n_val"], cfg["n_test"]))
+
+def _long_units(cfg:dict)->list:
+    from symlearn.data.core import available
+    if not available("hapt"): return []
+    return [u for t in cfg["tasks"] for u in _grid(cfg["arms"], cfg["seeds"], task=_long_tag(t))]
+
+def _long_run(cfg:dict, unit:dict, device:torch.device)->dict:
+    t = next(t for t in cfg["tasks"] if _long_tag(t) == unit["task"])
+    return train_arm(unit["arm"], _long_data(cfg, t), unit["seed"], epochs=cfg["epochs"], batch=cfg["batch"], device=device)
+
+def _long_summarise(cfg:dict, results:list, out:Path)->dict:
     if (skip := _skip_if_absent("hapt", "UCI HAPT")) is not None: return skip
-    out = Path(out); dev = get_device()
-    cfg = _long_config(quick, dev.type == "cuda")
-    store = ResultStore(out / ("runs_quick.jsonl" if quick else "runs.jsonl")); res = {"device": str(dev), "tasks": {}}
+    res = {"device": results[0][1]["device"] if results else None, "tasks": {}}
     for t in cfg["tasks"]:
-        data = prepare_hapt_long(t["window"], t["decimate"], t["classes"], cfg["n_fit"], cfg["n_val"], cfg["n_test"])
-        tag = f"w{t['window']}d{t['decimate']}{t['classes'][0]}"     # e.g. w512d2a: 512 samples, every 2nd, all classes
-        key = lambda a, s: f"{tag}/{a}/seed{s}/fit{cfg['n_fit']}/ep{cfg['epochs']}/{dev.type}"
-        runs = _run_grid(store, key, cfg["arms"], seeds,
-                         lambda a, s: train_arm(a, data, s, epochs=cfg["epochs"], batch=cfg["batch"], device=dev))
-        res["tasks"][tag] = _report(runs, out, f"hapt_long_{tag}", f"HAPT {t['window']}/{t['decimate']}", cfg | t, data)
+        tag = _long_tag(t); data = _long_data(cfg, t)
+        runs = [v for u, v in results if u["task"] == tag]
+        res["tasks"][tag] = _report(runs, Path(out), f"hapt_long_{tag}", f"HAPT {t['window']}/{t['decimate']}", cfg | t, data)
         res["tasks"][tag]["L"] = data["fit"][0].shape[-1]
     return res
+
+register_reproduction(Reproduction("mma-hapt-long",
+    "Long HAPT windows (512/1024 samples) with postural transitions: Mamba vs momentum vs complex vs Transformer (--config gpu: full rate).",
+    HAPT_LONG_CONFIGS, _long_units, _long_run, _long_summarise))
+
+def repro_hapt_long(out:Path, quick:bool=False, seeds:int|None=None, device:str="cpu", config:str|None=None)->dict:
+    "Run `mma-hapt-long` through the runner (config default: quick or full); return its summary (a skip notice without the cache)."
+    return json.loads(run_repro("mma-hapt-long", out, config or ("quick" if quick else "full"), seeds, device=device,
+                                progress=False).read_text())["summary"]

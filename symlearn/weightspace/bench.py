@@ -10,7 +10,7 @@ import time
 import torch
 from ..experiments import benchmark
 from .groups import WeightSpace
-from .zoo import (CNNZooRanges, cnn_spec, draw_cnn, net_seed, batch_schedule, train_batched,
+from .zoo import (CNNZooRanges, cnn_spec, draw_cnn, net_generator, batch_schedule, train_batched,
                                       train_one_reference, fit_sirens, siren_spec, siren_init, pixel_grid)
 
 # %% auto #0
@@ -18,8 +18,9 @@ __all__ = ['zoo_throughput', 'zoo_bench']
 
 # %% ../../nbs/weightspace/98_bench.ipynb #9ed320e6
 def _time(fn)->tuple:
-    "(wall seconds, CPU seconds of this process) of `fn()`."
-    t0, c0 = time.perf_counter(), time.process_time(); fn(); return time.perf_counter() - t0, time.process_time() - c0
+    "(wall seconds, CPU seconds of this process) of `fn()` (CUDA synchronised)."
+    sync = lambda: torch.cuda.synchronize() if torch.cuda.is_available() else None
+    sync(); t0, c0 = time.perf_counter(), time.process_time(); fn(); sync(); return time.perf_counter() - t0, time.process_time() - c0
 
 def zoo_throughput(n:int=128, # networks in the batched zoo
                    steps:int=200, # SGD steps per CNN
@@ -27,39 +28,41 @@ def zoo_throughput(n:int=128, # networks in the batched zoo
                    n_inr:int=256, inr_steps:int=200, n_inr_alone:int=8,
                    shards:tuple=(32, 64, 128), # CNN shard sizes timed (the best is compared)
                    seed:int=0,
+                   device:str|torch.device="cpu", # where both sides train
                   )->dict:
     "Measure networks/second, batched vs one at a time, for the CNN zoo and the SIREN zoo."
-    g = torch.Generator().manual_seed(seed)
+    g = torch.Generator().manual_seed(seed); dev = torch.device(device)
     X = torch.rand(1200, 1, 8, 8, generator=g); y = torch.randint(0, 10, (1200,), generator=g)
     spec, r = cnn_spec("relu"), CNNZooRanges(steps=(steps, steps))
-    draws = [draw_cnn(spec, net_seed(seed, k), r, y, 10) for k in range(n)]
+    draws = [draw_cnn(spec, r, y, 10, generator=net_generator(seed, k)) for k in range(n)]
     ws0 = WeightSpace([torch.stack([d.weights[i] for d in draws]) for i in range(3)],
                       [torch.stack([d.biases[i] for d in draws]) for i in range(3)], spec=spec)
-    sched = batch_schedule(seed, steps, X.shape[0], 32)
+    sched = batch_schedule(steps, X.shape[0], 32, generator=torch.Generator().manual_seed(seed))
     lab, keep = torch.stack([d.labels for d in draws]), torch.stack([d.keep for d in draws])
     lr = torch.tensor([d.hparams["lr"] for d in draws]); st = torch.full((n,), steps)
+    ws0, X, lab, keep, lr, st = ws0.map(lambda t: t.to(dev)), X.to(dev), lab.to(dev), keep.to(dev), lr.to(dev), st.to(dev)
     tbs = {}
     for sh in shards:                       # the zoo is trained shard by shard (as `symlearn zoo --shard-size` does)
         tbs[sh] = _time(lambda: [train_batched(ws0[i:i+sh], X, lab[i:i+sh], keep[i:i+sh], lr[i:i+sh], st[i:i+sh], sched)
                                  for i in range(0, n, sh)])
     best = min(tbs, key=lambda k: tbs[k][1])
-    ta = _time(lambda: [train_one_reference(ws0.to_module(k), X, draws[k].labels, draws[k].keep, draws[k].hparams["lr"], steps, sched)
+    ta = _time(lambda: [train_one_reference(ws0.to_module(k), X, draws[k].labels.to(dev), draws[k].keep.to(dev), draws[k].hparams["lr"], steps, sched)
                         for k in range(n_alone)])
-    imgs = torch.rand(n_inr, 8, 8, generator=g)
-    ti = _time(lambda: fit_sirens(imgs, steps=inr_steps, init="random"))
-    sspec, x = siren_spec(), pixel_grid(8, 8)
+    imgs = torch.rand(n_inr, 8, 8, generator=g).to(dev)
+    ti = _time(lambda: fit_sirens(imgs, steps=inr_steps, init="random", device=dev))
+    sspec, x = siren_spec(), pixel_grid(8, 8, device=dev)
     def alone_inr():
         for k in range(n_inr_alone):
-            w0, b0 = siren_init(sspec, net_seed(0, k))
-            net = torch.nn.Sequential(torch.nn.Linear(2, 16), _sine(10.), torch.nn.Linear(16, 16), _sine(1.), torch.nn.Linear(16, 1))
+            w0, b0 = siren_init(sspec, generator=net_generator(0, k))
+            net = torch.nn.Sequential(torch.nn.Linear(2, 16), _sine(10.), torch.nn.Linear(16, 16), _sine(1.), torch.nn.Linear(16, 1)).to(dev)
             with torch.no_grad():
-                for m, w, b in zip([net[0], net[2], net[4]], w0, b0): m.weight.copy_(w); m.bias.copy_(b)
+                for m, w, b in zip([net[0], net[2], net[4]], w0, b0): m.weight.copy_(w.to(dev)); m.bias.copy_(b.to(dev))
             opt = torch.optim.Adam(net.parameters(), lr=1e-3)
             for _ in range(inr_steps):
                 opt.zero_grad(); (net(x)[:, 0] - imgs[k].flatten()).pow(2).mean().backward(); opt.step()
     tia = _time(alone_inr)
     def row(task, mode, nets, steps, t):
-        return {"task": task, "mode": mode, "nets": nets, "steps": steps, "wall_s": t[0], "cpu_s": t[1],
+        return {"device": dev.type, "task": task, "mode": mode, "nets": nets, "steps": steps, "wall_s": t[0], "cpu_s": t[1],
                 "nets_per_s": nets / t[0], "nets_per_cpu_s": nets / t[1]}
     rows = [row("cnn zoo", f"batched, shards of {best} (best)", n, steps, tbs[best]), row("cnn zoo", "one by one", n_alone, steps, ta),
             row("inr zoo", "batched", n_inr, inr_steps, ti), row("inr zoo", "one by one", n_inr_alone, inr_steps, tia)]
@@ -76,7 +79,9 @@ def _sine(o):
     return Sine(o)
 
 @benchmark("zoo")
-def zoo_bench(quick:bool)->dict:
+def zoo_bench(quick:bool, # smaller sizes
+              device:str|torch.device="cpu", # where both sides train
+             )->dict: # {'rows', 'ratios', ...}
     "Zoo training throughput (networks per second): batched program vs one network at a time."
-    if quick: return zoo_throughput(n=64, steps=60, n_alone=4, n_inr=256, inr_steps=100, n_inr_alone=4, shards=(32, 64))
-    return zoo_throughput()
+    if quick: return zoo_throughput(n=64, steps=60, n_alone=4, n_inr=256, inr_steps=100, n_inr_alone=4, shards=(32, 64), device=device)
+    return zoo_throughput(device=device)

@@ -7,17 +7,32 @@ Docs: https://symlearn.github.io/symlearn/weightspace/groups.html.md"""
 # %% ../../nbs/weightspace/00_groups.ipynb #6a240e8f
 from __future__ import annotations
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Sequence
+from numbers import Real, Integral
+from typing import Callable, Sequence
 import torch
 from torch import Tensor, nn
 import torch.nn.functional as F
-from ..core import check_tensor, check_same, check_int, check_scalar, check_choice, bad_arg
+from ..core import (check_tensor, check_same, check_int, check_scalar, check_choice, check_bool, check_generator, bad_arg,
+                           tolerance, _got)
 
 # %% auto #0
 __all__ = ['ACTIVATIONS', 'KINDS', 'NetSpec', 'WeightSpace', 'Sine', 'GlobalAvgPool', 'forward', 'MonomialElement', 'identity',
-           'sample_monomial', 'symmetry_group', 'Preservation', 'is_function_preserving', 'canonicalize_scale',
-           'canonicalize_sign', 'canonicalize', 'weight_matching']
+           'sample_monomial', 'symmetry_group', 'Preservation', 'preservation_tolerance', 'is_function_preserving',
+           'canonicalize_scale', 'canonicalize_sign', 'canonicalize', 'weight_matching']
+
+# %% ../../nbs/weightspace/00_groups.ipynb #8b3c1a68
+_check_generator, _check_bool = check_generator, check_bool      # the shared helpers of `symlearn.core` (used by the metanets chapter too)
+
+@contextmanager
+def _init_rng(generator:torch.Generator|None):
+    "Parameters created inside draw from `generator` (the global RNG is left untouched); `None`: the global RNG, as usual."
+    _check_generator(generator)
+    if generator is None: yield; return
+    seed = int(torch.randint(0, 2**62, (), generator=generator))
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed); yield
 
 # %% ../../nbs/weightspace/00_groups.ipynb #75094320
 ACTIVATIONS = ("relu", "tanh", "sin", None)
@@ -32,16 +47,32 @@ class NetSpec:
     paddings:tuple=None     # per layer (conv only; 0 for dense)
     omegas:tuple=None       # SIREN: the omega_0 folded into each layer 1..L-1 (1.0 = none)
     def __post_init__(self):
+        for a in ("widths", "kernels"):
+            if not isinstance(getattr(self, a), (tuple, list)): bad_arg(a, "a tuple", getattr(self, a), TypeError)
         L = len(self.widths) - 1
-        object.__setattr__(self, "widths", tuple(int(w) for w in self.widths))
-        object.__setattr__(self, "kernels", tuple(tuple(int(k) for k in ks) for ks in self.kernels))
+        object.__setattr__(self, "widths", tuple(check_int(w, f"widths[{i}]", min=1) for i, w in enumerate(self.widths)))
+        if L < 1: bad_arg("widths", "at least two widths (n_0, n_1)", repr(self.widths))
+        if len(self.kernels) != L: bad_arg("kernels", f"{L} entries (one per layer)", repr(self.kernels))
+        for i, ks in enumerate(self.kernels):
+            if not isinstance(ks, (tuple, list)) or len(ks) not in (0, 2): bad_arg(f"kernels[{i}]", "() (dense) or a pair (k_h, k_w)", ks)
+        object.__setattr__(self, "kernels", tuple(tuple(check_int(k, f"kernels[{i}]", min=1) for k in ks) for i, ks in enumerate(self.kernels)))
+        check_choice(self.activation, "activation", ACTIVATIONS)
         for a, v in (("strides", 1), ("paddings", 0), ("omegas", 1.0)):
             n = L if a != "omegas" else L - 1
             val = getattr(self, a)
+            if val is not None and not isinstance(val, (tuple, list)): bad_arg(a, f"a tuple of {n} entries or None", val, TypeError)
+            if val is not None and len(val) != n: bad_arg(a, f"{n} entries ({'one per hidden layer' if a == 'omegas' else 'one per layer'})", repr(tuple(val)))
             object.__setattr__(self, a, tuple([v]*n) if val is None else tuple(val))
-        check_choice(self.activation, "activation", ACTIVATIONS)
-        if L < 1: bad_arg("widths", "at least two widths (n_0, n_1)", repr(self.widths))
-        if len(self.kernels) != L: bad_arg("kernels", f"{L} entries (one per layer)", repr(self.kernels))
+        for i, (s, p) in enumerate(zip(self.strides, self.paddings)):        # conv: int or pair; dense: unused, but still sane
+            for nm, v, lo in ((f"strides[{i}]", s, 1), (f"paddings[{i}]", p, 0)):
+                for e in (v if isinstance(v, (tuple, list)) else (v,)): check_int(e, nm, min=lo)
+                if isinstance(v, (tuple, list)) and len(v) != 2: bad_arg(nm, "an int or a pair of ints", repr(v))
+        om = []
+        for i, o in enumerate(self.omegas):      # ω0 = 0 would make `to_module` divide by zero (±inf weights)
+            o = check_scalar(o, f"omegas[{i}]")
+            if o == 0: bad_arg(f"omegas[{i}]", "nonzero (a SIREN frequency ω0)", o)
+            om.append(o)
+        object.__setattr__(self, "omegas", tuple(om))
         conv = [len(k) > 0 for k in self.kernels]
         if any(conv[i+1] and not conv[i] for i in range(L-1)):
             bad_arg("kernels", "conv layers first, then dense layers (conv stack -> global average pool -> dense)", repr(self.kernels))
@@ -86,10 +117,13 @@ class WeightSpace:
     def __init__(self, weights:Sequence[Tensor], # per layer [B, n_i, n_{i-1}] or [B, n_i, n_{i-1}, kh, kw]
                  biases:Sequence[Tensor],  # per layer [B, n_i]
                  activation:str|None="relu", # hidden activation: 'relu', 'tanh', 'sin' or None
-                 strides=None, paddings=None, omegas=None, # conv strides/paddings per layer; SIREN omega_0 per hidden layer
+                 strides=None, # conv strides per layer (int or pair, >= 1); default 1
+                 paddings=None, # conv zero paddings per layer (int or pair, >= 0); default 0
+                 omegas=None, # SIREN ω0 per hidden layer (finite, nonzero); default 1
                  spec:NetSpec|None=None, # give a full spec instead of activation/strides/paddings/omegas
                  check_finite:bool=True, # reject NaN/inf (turn off in hot loops)
                 ):
+        _check_bool(check_finite, "check_finite")
         if spec is not None:
             if not isinstance(spec, NetSpec): bad_arg("spec", "a NetSpec", spec, TypeError)
             activation, strides, paddings, omegas = spec.activation, spec.strides, spec.paddings, spec.omegas
@@ -116,33 +150,64 @@ class WeightSpace:
 def _ws_like(ws:WeightSpace, weights, biases, check_finite=False)->WeightSpace:
     return WeightSpace(weights, biases, spec=ws.spec, check_finite=check_finite)
 
-def _ws_map(self, fn, check_finite:bool=False)->WeightSpace:
-    "Apply `fn` to every weight and bias tensor."
-    return _ws_like(self, [fn(w) for w in self.weights], [fn(b) for b in self.biases], check_finite)
+def _check_result(ws:WeightSpace, name:str, what:str)->WeightSpace:
+    "Refuse a result with NaN/inf entries (from an operation on finite weights), naming the argument responsible."
+    for k, t in enumerate(ws.weights + ws.biases):
+        if t.is_floating_point() and not bool(torch.isfinite(t).all()):
+            n = int((~torch.isfinite(t)).sum())
+            raise ValueError(f"`{name}` must keep the weights finite: {what} gave {n} NaN/inf value(s) in "
+                             f"{'weights' if k < ws.num_layers else 'biases'}[{k % ws.num_layers}] (overflow of {t.dtype}?)")
+    return ws
 
-def _ws_binop(op):
+def _ws_map(self, fn:Callable, # applied to every weight and bias tensor: Tensor -> Tensor of the same shape
+            check_finite:bool=True, # refuse a result with NaN/inf (`False` only in hot loops that check elsewhere)
+           )->WeightSpace: # the mapped networks (same spec)
+    "Apply `fn` to every weight and bias tensor."
+    if not callable(fn): bad_arg("fn", "a callable Tensor -> Tensor", fn, TypeError)
+    out = _ws_like(self, [fn(w) for w in self.weights], [fn(b) for b in self.biases])
+    return _check_result(out, "fn", "fn(weights)") if _check_bool(check_finite, "check_finite") else out
+
+def _ws_binop(op, sym):
     def f(self, other):
         if isinstance(other, WeightSpace):
-            if (other.spec.widths, other.spec.kernels) != (self.spec.widths, self.spec.kernels):
-                bad_arg("other", f"a WeightSpace with widths {self.spec.widths}", f"widths {other.spec.widths}")
-            return _ws_like(self, [op(a, b) for a, b in zip(self.weights, other.weights)],
-                            [op(a, b) for a, b in zip(self.biases, other.biases)])
-        if isinstance(other, (int, float)) and not isinstance(other, bool): return self.map(lambda t: op(t, other))
-        return NotImplemented
+            if (other.spec.widths, other.spec.kernels) != (self.spec.widths, self.spec.kernels) or other.batch_size != self.batch_size:
+                bad_arg("other", f"a WeightSpace with widths {self.spec.widths}, kernels {self.spec.kernels} and batch {self.batch_size}",
+                        f"widths {other.spec.widths}, kernels {other.spec.kernels}, batch {other.batch_size}")
+            check_same(self=self.weights[0], other=other.weights[0])
+            out = _ws_like(self, [op(a, b) for a, b in zip(self.weights, other.weights)],
+                           [op(a, b) for a, b in zip(self.biases, other.biases)])
+        elif isinstance(other, Real) and not isinstance(other, bool):
+            if not math.isfinite(other): bad_arg("other", "a finite number", other)
+            out = self.map(lambda t: op(t, other), check_finite=False)
+        else: bad_arg("other", "a real number or a WeightSpace of the same architecture", other, TypeError)
+        return _check_result(out, "other", f"ws {sym} other")
     return f
 
 WeightSpace.map = _ws_map
-WeightSpace.__add__ = _ws_binop(torch.add); WeightSpace.__sub__ = _ws_binop(torch.sub)
-WeightSpace.__mul__ = _ws_binop(torch.mul); WeightSpace.__rmul__ = WeightSpace.__mul__
-WeightSpace.to = lambda self, *a, **k: self.map(lambda t: t.to(*a, **k))
-WeightSpace.detach = lambda self: self.map(Tensor.detach)
-WeightSpace.clone = lambda self: self.map(Tensor.clone)
+WeightSpace.__add__ = _ws_binop(torch.add, "+"); WeightSpace.__sub__ = _ws_binop(torch.sub, "-")
+WeightSpace.__mul__ = _ws_binop(torch.mul, "*"); WeightSpace.__rmul__ = WeightSpace.__mul__
+WeightSpace.__radd__ = WeightSpace.__add__
+
+def _ws_to(self, *args, **kwargs)->WeightSpace:
+    "Move and/or cast every tensor (the arguments of `Tensor.to`); a cast that overflows (e.g. to float16) is refused."
+    return _check_result(self.map(lambda t: t.to(*args, **kwargs), check_finite=False), "dtype", "the cast")
+WeightSpace.to = _ws_to
+WeightSpace.detach = lambda self: self.map(Tensor.detach, check_finite=False)
+WeightSpace.clone = lambda self: self.map(Tensor.clone, check_finite=False)
 
 # %% ../../nbs/weightspace/00_groups.ipynb #7e5cf724
 def _ws_getitem(self, idx)->WeightSpace:
-    "Networks `idx` (an int keeps a batch axis of size 1)."
-    if isinstance(idx, int): idx = slice(idx, idx + 1) if idx != -1 else slice(-1, None)
-    return self.map(lambda t: t[idx])
+    "Networks `idx` (an int keeps a batch axis of size 1; also a slice, a list of ints or an index/bool tensor)."
+    if isinstance(idx, Integral) and not isinstance(idx, bool):
+        if not -self.batch_size <= idx < self.batch_size:      # IndexError, as Python's sequences (so `for net in ws` stops)
+            bad_arg("idx", f"in [-{self.batch_size}, {self.batch_size})", int(idx), IndexError)
+        idx = int(idx) % self.batch_size
+        idx = slice(idx, idx + 1)
+    elif not isinstance(idx, (slice, list, Tensor)): bad_arg("idx", "an int, a slice, a list of ints or a tensor", idx, TypeError)
+    try: out = [t[idx] for t in self.weights], [t[idx] for t in self.biases]
+    except (IndexError, TypeError, RuntimeError) as e: bad_arg("idx", f"a valid index into {self.batch_size} networks", f"{idx!r} ({e})", IndexError)
+    if out[0][0].shape[0] == 0: bad_arg("idx", "an index selecting at least one network", repr(idx), IndexError)
+    return _ws_like(self, *out)
 WeightSpace.__getitem__ = _ws_getitem
 
 def _ws_flatten(self)->Tensor:
@@ -155,6 +220,7 @@ def _ws_unflatten(cls, vec:Tensor, # flat parameters [B, D]
                   spec:NetSpec, # the architecture
                  )->WeightSpace:
     "Inverse of `WeightSpace.flatten`."
+    if not isinstance(spec, NetSpec): bad_arg("spec", "a NetSpec", spec, TypeError)
     vec = check_tensor(vec, "vec", ndim=2, dtype="float", shape=(None, spec.num_params))
     ws, bs, o = [], [], 0
     for i in range(spec.num_layers):
@@ -167,8 +233,12 @@ WeightSpace.unflatten = _ws_unflatten
 @classmethod
 def _ws_cat(cls, spaces:Sequence[WeightSpace])->WeightSpace:
     "Concatenate weight spaces of one architecture along the batch axis."
+    if not isinstance(spaces, (list, tuple)) or not spaces: bad_arg("spaces", "a non-empty list of WeightSpaces", spaces, TypeError)
+    for k, s in enumerate(spaces):
+        if not isinstance(s, WeightSpace): bad_arg(f"spaces[{k}]", "a WeightSpace", s, TypeError)
     s0 = spaces[0].spec
     for k, s in enumerate(spaces):
+        check_same(**{"spaces[0]": spaces[0].weights[0], f"spaces[{k}]": s.weights[0]})
         if s.spec != s0: bad_arg(f"spaces[{k}]", f"the spec of spaces[0] ({s0.widths}, {s0.activation!r})", f"{s.spec.widths}, {s.spec.activation!r}")
     return cls([torch.cat(t) for t in zip(*[s.weights for s in spaces])],
                [torch.cat(t) for t in zip(*[s.biases for s in spaces])], spec=s0)
@@ -180,20 +250,31 @@ def _ws_features(self)->tuple:
 WeightSpace.features = _ws_features
 
 def _ws_max_diff(self, other:WeightSpace)->float:
-    "Largest absolute entry of `self - other`."
-    return max(t.abs().max().item() for t in (self - other).weights + (self - other).biases)
+    "Largest absolute entry of `self - other` (a float; `inf` if the difference overflows)."
+    if not isinstance(other, WeightSpace): bad_arg("other", "a WeightSpace", other, TypeError)
+    if (other.spec.widths, other.spec.kernels, other.batch_size) != (self.spec.widths, self.spec.kernels, self.batch_size):
+        bad_arg("other", f"a WeightSpace with widths {self.spec.widths} and batch {self.batch_size}", f"widths {other.spec.widths}, batch {other.batch_size}")
+    check_same(self=self.weights[0], other=other.weights[0])
+    return max((a - b).abs().max().item() for a, b in zip(self.weights + self.biases, other.weights + other.biases))
 WeightSpace.max_diff = _ws_max_diff
 
 # %% ../../nbs/weightspace/00_groups.ipynb #22f1f804
 class Sine(nn.Module):
     "SIREN activation `sin(omega0 * x)`."
-    def __init__(self, omega0:float=1.0): super().__init__(); self.omega0 = float(omega0)
-    def forward(self, x): return torch.sin(self.omega0 * x)
+    def __init__(self, omega0:float=1.0, # the frequency ω0 (finite, nonzero)
+                ):
+        super().__init__(); self.omega0 = check_scalar(omega0, "omega0")
+        if self.omega0 == 0: bad_arg("omega0", "nonzero", 0.0)
+    def forward(self, x:Tensor, # any shape
+               )->Tensor: # sin(ω0 x), same shape
+        return torch.sin(self.omega0 * x)
     def extra_repr(self): return f"omega0={self.omega0}"
 
 class GlobalAvgPool(nn.Module):
     "Mean over the spatial axes: `[N, C, H, W] -> [N, C]`."
-    def forward(self, x): return x.mean((-2, -1))
+    def forward(self, x:Tensor, # [N, C, H, W]
+               )->Tensor: # [N, C]
+        return x.mean((-2, -1))
 
 _ACT_MODULES = {nn.ReLU: "relu", nn.Tanh: "tanh", Sine: "sin"}
 
@@ -203,41 +284,41 @@ def _pair(v, name):
     if len(v) != 2 or not all(isinstance(a, int) for a in v): bad_arg(name, "an int or a pair of ints", repr(v))
     return v
 
-def _parse_sequential(module:nn.Module):
-    "Layers, activation, strides, paddings and omegas of a supported `nn.Sequential`."
-    if not isinstance(module, nn.Sequential): bad_arg("module", "an nn.Sequential", module, TypeError)
+def _parse_sequential(module:nn.Module, name:str="module"):
+    "Layers, activation, strides, paddings and omegas of a supported `nn.Sequential` (errors name it `name`)."
+    if not isinstance(module, nn.Sequential): bad_arg(name, "an nn.Sequential", module, TypeError)
     layers, acts, strides, paddings, omegas, pooled = [], [], [], [], [], False
     kids = list(module)   # not .children(): it skips a module instance used twice
     for pos, m in enumerate(kids):
         if isinstance(m, (nn.Linear, nn.Conv2d)):
-            if m.bias is None: bad_arg(f"module[{pos}]", "a layer with a bias (bias=True)", repr(m))
-            if len(layers) > len(acts): bad_arg(f"module[{pos}]", "an activation between consecutive layers", repr(m))
+            if m.bias is None: bad_arg(f"{name}[{pos}]", "a layer with a bias (bias=True)", repr(m))
+            if len(layers) > len(acts): bad_arg(f"{name}[{pos}]", "an activation between consecutive layers", repr(m))
             if isinstance(m, nn.Conv2d):
-                if pooled: bad_arg(f"module[{pos}]", "no conv layer after the global average pool", repr(m))
+                if pooled: bad_arg(f"{name}[{pos}]", "no conv layer after the global average pool", repr(m))
                 if m.groups != 1 or _pair(m.dilation, "dilation") != (1, 1) or m.padding_mode != "zeros" or isinstance(m.padding, str):
-                    bad_arg(f"module[{pos}]", "a Conv2d with groups=1, dilation=1, integer zero padding", repr(m))
+                    bad_arg(f"{name}[{pos}]", "a Conv2d with groups=1, dilation=1, integer zero padding", repr(m))
                 strides.append(_pair(m.stride, "stride")); paddings.append(_pair(m.padding, "padding"))
             else:
                 if layers and isinstance(layers[-1], nn.Conv2d) and not pooled:
-                    bad_arg(f"module[{pos}]", "a global average pool (AdaptiveAvgPool2d(1) + Flatten) between conv and dense layers", repr(m))
+                    bad_arg(f"{name}[{pos}]", "a global average pool (AdaptiveAvgPool2d(1) + Flatten) between conv and dense layers", repr(m))
                 strides.append(1); paddings.append(0)
             layers.append(m)
         elif type(m) in _ACT_MODULES:
-            if len(acts) >= len(layers): bad_arg(f"module[{pos}]", "an activation right after a layer", repr(m))
+            if len(acts) >= len(layers): bad_arg(f"{name}[{pos}]", "an activation right after a layer", repr(m))
             acts.append(_ACT_MODULES[type(m)]); omegas.append(getattr(m, "omega0", 1.0))
         elif isinstance(m, GlobalAvgPool) or (isinstance(m, nn.AdaptiveAvgPool2d) and _pair(m.output_size, "output_size") == (1, 1)):
             if not layers or not isinstance(layers[-1], nn.Conv2d) or pooled:
-                bad_arg(f"module[{pos}]", "one global average pool right after the conv stack", repr(m))
+                bad_arg(f"{name}[{pos}]", "one global average pool right after the conv stack", repr(m))
             pooled = True
             if isinstance(m, nn.AdaptiveAvgPool2d):
                 if pos + 1 >= len(kids) or not isinstance(kids[pos+1], nn.Flatten):
-                    bad_arg(f"module[{pos+1}]", "nn.Flatten after AdaptiveAvgPool2d(1)", repr(kids[pos+1]) if pos + 1 < len(kids) else "the end")
+                    bad_arg(f"{name}[{pos+1}]", "nn.Flatten after AdaptiveAvgPool2d(1)", repr(kids[pos+1]) if pos + 1 < len(kids) else "the end")
         elif isinstance(m, nn.Flatten) and pos and isinstance(kids[pos-1], nn.AdaptiveAvgPool2d): continue
-        else: bad_arg(f"module[{pos}]", "Linear, Conv2d, ReLU, Tanh, Sine, AdaptiveAvgPool2d(1)+Flatten or GlobalAvgPool", repr(m))
-    if not layers: bad_arg("module", "at least one Linear or Conv2d layer", repr(module))
-    if len(acts) == len(layers): bad_arg("module", "no activation after the last layer", repr(kids[-1]))
-    if isinstance(layers[-1], nn.Conv2d): bad_arg("module", "a dense (Linear) last layer after global average pooling", repr(layers[-1]))
-    if len(set(acts)) > 1: bad_arg("module", "a single activation kind", f"{sorted(set(acts))}")
+        else: bad_arg(f"{name}[{pos}]", "Linear, Conv2d, ReLU, Tanh, Sine, AdaptiveAvgPool2d(1)+Flatten or GlobalAvgPool", repr(m))
+    if not layers: bad_arg(name, "at least one Linear or Conv2d layer", repr(module))
+    if len(acts) == len(layers): bad_arg(name, "no activation after the last layer", repr(kids[-1]))
+    if isinstance(layers[-1], nn.Conv2d): bad_arg(name, "a dense (Linear) last layer after global average pooling", repr(layers[-1]))
+    if len(set(acts)) > 1: bad_arg(name, "a single activation kind", f"{sorted(set(acts))}")
     return layers, (acts[0] if acts else None), strides, paddings, omegas
 
 # %% ../../nbs/weightspace/00_groups.ipynb #e4a63f57
@@ -246,7 +327,9 @@ def _from_modules(cls, modules:Sequence[nn.Module], # networks of one architectu
                   dtype:torch.dtype|None=None, # default: the modules' dtype
                  )->WeightSpace:
     "Stack `nn.Sequential` networks of one architecture into a `WeightSpace` (SIREN omega_0 folded in)."
-    parsed = [_parse_sequential(m) for m in modules]
+    if isinstance(modules, nn.Module) or not isinstance(modules, (list, tuple)): bad_arg("modules", "a list of nn.Sequential networks", modules, TypeError)
+    if dtype is not None and (not isinstance(dtype, torch.dtype) or not dtype.is_floating_point): bad_arg("dtype", "a floating torch.dtype or None", dtype, TypeError)
+    parsed = [_parse_sequential(m, f"modules[{k}]") for k, m in enumerate(modules)]
     if not parsed: bad_arg("modules", "at least one module", "an empty sequence")
     layers0, act, strides, paddings, omegas = parsed[0]
     for k, p in enumerate(parsed[1:], 1):
@@ -262,6 +345,7 @@ def _from_modules(cls, modules:Sequence[nn.Module], # networks of one architectu
 @classmethod
 def _from_module(cls, module:nn.Module, dtype:torch.dtype|None=None)->WeightSpace:
     "A batch of one: the weights of an `nn.Sequential` MLP, CNN (conv -> GAP -> dense) or SIREN."
+    _parse_sequential(module, "module")            # errors name `module`, this function's argument
     return cls.from_modules([module], dtype)
 
 WeightSpace.from_modules, WeightSpace.from_module = _from_modules, _from_module
@@ -325,6 +409,7 @@ def forward(ws:WeightSpace, # B networks
             x:Tensor, # inputs: shared [N, n_0(, H, W)] or per network [B, N, n_0(, H, W)]
            )->Tensor: # outputs [B, N, n_L]
     "Run every network of `ws` on its inputs at once."
+    if not isinstance(ws, WeightSpace): bad_arg("ws", "a WeightSpace", ws, TypeError)
     s = ws.spec
     nd = 4 if s.kernels[0] else 2
     x = check_tensor(x, "x", ndim=(nd, nd + 1), dtype="float")
@@ -381,7 +466,9 @@ class MonomialElement:
                  validate:bool=True, # check permutations and scales
                  batch:int|None=None, # number of elements; only needed when there are no hidden layers
                 ):
-        check_choice(kind, "kind", KINDS)
+        check_choice(kind, "kind", KINDS); _check_bool(validate, "validate")
+        for nm, v in (("perms", perms), ("scales", scales)):
+            if not isinstance(v, (list, tuple)): bad_arg(nm, "a list of tensors (one per hidden layer)", v, TypeError)
         self._batch = perms[0].shape[0] if len(perms) else check_int(batch if batch is not None else 1, "batch", min=1)
         if len(perms) != len(scales): bad_arg("scales", f"one tensor per hidden layer ({len(perms)})", f"{len(scales)}")
         if validate:
@@ -423,7 +510,7 @@ def sample_monomial(space:WeightSpace|NetSpec, # the space (or spec) the element
                     generator:torch.Generator|None=None, # CPU generator for reproducibility
                    )->MonomialElement:
     "A random element of the hidden-neuron monomial group (one per network)."
-    check_choice(kind, "kind", KINDS)
+    check_choice(kind, "kind", KINDS); _check_generator(generator)
     hidden, B, dtype, device = _hidden_of(space)
     B = check_int(batch if batch is not None else (B or 1), "batch", min=1)
     if scale_range is not None and kind in ("perm", "sign"):
@@ -499,9 +586,11 @@ def _act(self, ws:WeightSpace, # the networks; one element per network
         )->WeightSpace:
     "g · ws: permute and rescale hidden neurons of every network."
     if not isinstance(ws, WeightSpace): bad_arg("ws", "a WeightSpace", ws, TypeError)
+    _check_bool(allow_nonsymmetric, "allow_nonsymmetric")
     _check_spec(self, ws.spec, ws.batch_size)
     if not allow_nonsymmetric: _check_symmetry(self, ws.activation)
-    W, Bs = self.act_features(*ws.features())
+    g = self.to(ws.dtype) if self.scales and self.scales[0].dtype != ws.dtype else self     # follow the networks' dtype
+    W, Bs = g.act_features(*ws.features())
     return _ws_like(ws, [w.squeeze(1) for w in W], [b.squeeze(1) for b in Bs])
 
 MonomialElement.act_features, MonomialElement.act = _act_features, _act
@@ -547,13 +636,24 @@ def _default_inputs(spec:NetSpec, dtype, device, n:int=64)->Tensor:
     shape = (n, spec.widths[0], 8, 8) if spec.kernels[0] else (n, spec.widths[0])
     return torch.randn(shape, generator=g, dtype=dtype).to(device)
 
+def preservation_tolerance(spec:NetSpec, # the architecture
+                           dtype:torch.dtype, # the weights' dtype
+                          )->float: # the default `atol` of `is_function_preserving`
+    "Round-off bound for comparing a network with a transformed copy: `tolerance(dtype, n_terms=Σ fan-ins)`."
+    if not isinstance(spec, NetSpec): bad_arg("spec", "a NetSpec", spec, TypeError)
+    fan_in = sum(spec.widths[i] * math.prod(spec.kernels[i] or (1,)) + 1 for i in range(spec.num_layers))
+    return tolerance(dtype, n_terms=fan_in)
+
 def is_function_preserving(net:nn.Module|WeightSpace, # a module (MLP/CNN/SIREN) or a WeightSpace
                            g:MonomialElement, # the transformation (one per network)
                            x:Tensor|None=None, # inputs, shared [N, ...]; default: seeded normal inputs
-                           atol:float=1e-10, # tolerance relative to 1 + |f(x)|
-                          )->Preservation:
+                           atol:float|None=None, # tolerance relative to 1 + |f(x)|; default `preservation_tolerance(spec, dtype)`
+                          )->Preservation: # truthy iff preserved; carries the largest relative deviation
     "Does `g` leave the function(s) computed by `net` unchanged on `x`?"
-    ws = net if isinstance(net, WeightSpace) else WeightSpace.from_module(net)
+    ws = net if isinstance(net, WeightSpace) else WeightSpace.from_module(net) if isinstance(net, nn.Module) else \
+         bad_arg("net", "an nn.Sequential or a WeightSpace", net, TypeError)
+    if not isinstance(g, MonomialElement): bad_arg("g", "a MonomialElement", g, TypeError)
+    atol = preservation_tolerance(ws.spec, ws.dtype) if atol is None else check_scalar(atol, "atol", low=0)
     if x is None: x = _default_inputs(ws.spec, ws.dtype, ws.device)
     f0, f1 = forward(ws, x), forward(g.act(ws, allow_nonsymmetric=True), x)
     dev = ((f1 - f0).abs() / (1 + f0.abs())).max().item()
@@ -563,6 +663,7 @@ def is_function_preserving(net:nn.Module|WeightSpace, # a module (MLP/CNN/SIREN)
 def canonicalize_scale(ws:WeightSpace, # ReLU (or linear) networks
                       )->tuple: # (canonical WeightSpace, the `pos` MonomialElement that maps `ws` to it)
     "Normalise every hidden neuron's incoming weights and bias to unit norm (a `pos`-orbit representative)."
+    if not isinstance(ws, WeightSpace): bad_arg("ws", "a WeightSpace", ws, TypeError)
     if ws.activation not in ("relu", None): bad_arg("ws", "a ReLU (or linear) network for scale canonicalisation", f"activation {ws.activation!r}")
     W, Bs, scales = list(ws.weights), list(ws.biases), []
     for i in range(ws.num_layers - 1):
@@ -583,6 +684,7 @@ def _first_nonzero(t:Tensor)->Tensor:
 def canonicalize_sign(ws:WeightSpace, # tanh / sin (or linear) networks
                      )->tuple: # (canonical WeightSpace, the `sign` MonomialElement that maps `ws` to it)
     "Flip hidden neurons so that each bias is positive (ties: the first nonzero incoming weight)."
+    if not isinstance(ws, WeightSpace): bad_arg("ws", "a WeightSpace", ws, TypeError)
     if ws.activation not in ("tanh", "sin", None): bad_arg("ws", "a tanh/sin (or linear) network for sign canonicalisation", f"activation {ws.activation!r}")
     W, Bs, scales = list(ws.weights), list(ws.biases), []
     for i in range(ws.num_layers - 1):
@@ -594,8 +696,10 @@ def canonicalize_sign(ws:WeightSpace, # tanh / sin (or linear) networks
     perms = [torch.arange(n, device=ws.device).expand(ws.batch_size, n).clone() for n in ws.spec.hidden]
     return _ws_like(ws, W, Bs), MonomialElement(perms, scales, "sign", validate=False, batch=ws.batch_size)
 
-def canonicalize(ws:WeightSpace)->tuple:
+def canonicalize(ws:WeightSpace, # networks of any supported activation
+                )->tuple: # (canonical WeightSpace, the MonomialElement that maps `ws` to it)
     "Canonical form for the continuous/sign part of the symmetry group of `ws.activation` (ReLU: scales; tanh/sin: signs)."
+    if not isinstance(ws, WeightSpace): bad_arg("ws", "a WeightSpace", ws, TypeError)
     if ws.activation == "relu": return canonicalize_scale(ws)
     if ws.activation in ("tanh", "sin"): return canonicalize_sign(ws)
     return ws, identity(ws)
@@ -608,6 +712,8 @@ def weight_matching(ws_a:WeightSpace, # reference networks, batch B
     "Permute the hidden neurons of `ws_b` to best match `ws_a` (coordinate descent over linear assignments)."
     try: from scipy.optimize import linear_sum_assignment
     except ImportError: raise ImportError("weight_matching needs scipy (pip install scipy)") from None
+    for nm, w in (("ws_a", ws_a), ("ws_b", ws_b)):
+        if not isinstance(w, WeightSpace): bad_arg(nm, "a WeightSpace", w, TypeError)
     if (ws_a.spec.widths, ws_a.spec.kernels) != (ws_b.spec.widths, ws_b.spec.kernels) or ws_a.batch_size != ws_b.batch_size:
         bad_arg("ws_b", f"networks of widths {ws_a.spec.widths} and batch {ws_a.batch_size} (as ws_a)", f"widths {ws_b.spec.widths}, batch {ws_b.batch_size}")
     max_iter = check_int(max_iter, "max_iter", min=1)

@@ -6,7 +6,7 @@ Docs: https://symlearn.github.io/symlearn/weightspace/zoo.html.md"""
 
 # %% ../../nbs/weightspace/01_zoo.ipynb #263c98d3
 from __future__ import annotations
-import json, math, os, time
+import json, math, os, time, inspect
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -14,21 +14,32 @@ import torch
 from torch import Tensor, nn
 import torch.nn.functional as F
 from ..core import check_tensor, check_int, check_scalar, check_choice, bad_arg, in_test
-from ..experiments import command
-from .groups import WeightSpace, NetSpec, Sine, forward, _forward_raw
+from ..experiments import command, map_units, resolve_device
+from .groups import WeightSpace, NetSpec, Sine, forward, _forward_raw, _check_generator, _check_bool
 
 # %% auto #0
-__all__ = ['DATASETS', 'ZOO_FORMAT', 'ZOO_VERSION', 'QUICK_RANGES', 'net_seed', 'CNNZooRanges', 'NetDraw', 'draw_cnn',
-           'batch_schedule', 'train_batched', 'train_one_reference', 'accuracy', 'cnn_spec', 'cnn_zoo_shard',
-           'siren_spec', 'siren_init', 'pixel_grid', 'render', 'psnr', 'fit_sirens', 'zoo_data', 'data_available',
-           'generate_zoo', 'Zoo', 'load_zoo', 'make_cnn_zoo', 'make_inr_zoo', 'zoo_command']
+__all__ = ['DATASETS', 'ZOO_FORMAT', 'ZOO_VERSION', 'QUICK_RANGES', 'net_seed', 'net_generator', 'CNNZooRanges', 'NetDraw',
+           'draw_cnn', 'batch_schedule', 'train_batched', 'train_one_reference', 'accuracy', 'cnn_spec',
+           'cnn_zoo_shard', 'siren_spec', 'siren_init', 'pixel_grid', 'render', 'psnr', 'fit_sirens', 'zoo_data',
+           'data_available', 'generate_zoo', 'Zoo', 'load_zoo', 'make_cnn_zoo', 'make_inr_zoo', 'zoo_command']
 
 # %% ../../nbs/weightspace/01_zoo.ipynb #f8a02a9c
 def net_seed(seed:int, # the zoo's seed
              k:int, # the network's index in the zoo
             )->int:
     "The seed of network `k` in a zoo with seed `seed` (independent of shards)."
-    return (int(seed) * 1_000_003 + int(k) * 7919 + 17) % (2**62)
+    seed, k = check_int(seed, "seed", min=0), check_int(k, "k", min=-1)
+    return (seed * 1_000_003 + k * 7919 + 17) % (2**62)
+
+def net_generator(seed:int, # the zoo's seed
+                  k:int, # the network's index in the zoo (-1: the shared INR initialisation)
+                 )->torch.Generator: # a CPU generator seeded with `net_seed(seed, k)`
+    "The generator of network `k` in a zoo with seed `seed`: what `draw_cnn` and `siren_init` take as `generator=`."
+    return torch.Generator().manual_seed(net_seed(seed, k))
+
+def _schedule_generator(seed:int)->torch.Generator:
+    "The zoo's shared mini-batch generator (seeded from the zoo seed alone)."
+    return torch.Generator().manual_seed((check_int(seed, "seed", min=0) * 7 + 123456789) % (2**62))
 
 @dataclass(frozen=True)
 class CNNZooRanges:
@@ -39,6 +50,9 @@ class CNNZooRanges:
     data_frac:tuple=(0.2, 1.0)    # uniform
     label_noise:tuple=(0.0, 0.3)  # uniform
     def __post_init__(self):
+        for name in ("lr", "steps", "init_scale", "data_frac", "label_noise"):
+            v = getattr(self, name)
+            if not isinstance(v, (tuple, list)) or len(v) != 2: bad_arg(name, "a pair (lo, hi)", v, TypeError)
         for name in ("lr", "init_scale"):
             lo, hi = getattr(self, name)
             check_scalar(lo, f"{name}[0]", low=0, low_inclusive=False); check_scalar(hi, f"{name}[1]", low=lo)
@@ -60,14 +74,20 @@ class NetDraw:
     labels:Tensor         # int64 [n_train]: its (possibly noisy) training labels
 
 def draw_cnn(spec:NetSpec, # architecture
-             seed:int, # the network's own seed (`net_seed`)
              ranges:CNNZooRanges, # hyperparameter ranges
              labels:Tensor, # clean training labels, int64 [n_train]
              n_classes:int, # number of classes
-             dtype:torch.dtype=torch.float32,
-            )->NetDraw:
+             dtype:torch.dtype=torch.float32, # dtype of the initial weights
+             *, generator:torch.Generator|None=None, # the network's own generator (`net_generator(seed, k)` in a zoo); None: torch's global one
+            )->NetDraw: # hyperparameters, initial weights and biases, data mask and labels
     "Draw one network's hyperparameters, initial weights, data mask and noisy labels."
-    g = torch.Generator().manual_seed(seed)
+    if not isinstance(spec, NetSpec): bad_arg("spec", "a NetSpec", spec, TypeError)
+    if not isinstance(ranges, CNNZooRanges): bad_arg("ranges", "a CNNZooRanges", ranges, TypeError)
+    n_classes = check_int(n_classes, "n_classes", min=2)
+    labels = check_tensor(labels, "labels", ndim=1, dtype="int")
+    if bool((labels < 0).any()) or bool((labels >= n_classes).any()): bad_arg("labels", f"class indices in [0, {n_classes})", f"values in [{int(labels.min())}, {int(labels.max())}]")
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point: bad_arg("dtype", "a floating torch.dtype", dtype, TypeError)
+    g = _check_generator(generator)
     hp = {"lr": _loguniform(g, *ranges.lr), "steps": int(torch.randint(ranges.steps[0], ranges.steps[1] + 1, (), generator=g)),
           "init_scale": _loguniform(g, *ranges.init_scale), "data_frac": _uniform(g, *ranges.data_frac),
           "label_noise": _uniform(g, *ranges.label_noise)}
@@ -83,14 +103,14 @@ def draw_cnn(spec:NetSpec, # architecture
     return NetDraw(hp, W, B, keep, torch.where(noisy, rand_lab, labels))
 
 # %% ../../nbs/weightspace/01_zoo.ipynb #54c3a098
-def batch_schedule(seed:int, # the zoo seed
-                   steps:int, # number of steps
+def batch_schedule(steps:int, # number of steps
                    n_train:int, # size of the training pool
                    batch_size:int, # samples per step
+                   *, generator:torch.Generator|None=None, # the zoo's generator (`cnn_zoo_shard` seeds it from the zoo seed)
                   )->Tensor: # int64 [steps, batch_size]
     "The shared mini-batch indices of every step (sampled with replacement from the pool)."
-    g = torch.Generator().manual_seed((int(seed) * 7 + 123456789) % (2**62))
-    return torch.randint(0, n_train, (steps, batch_size), generator=g)
+    steps, n_train, batch_size = check_int(steps, "steps", min=1), check_int(n_train, "n_train", min=1), check_int(batch_size, "batch_size", min=1)
+    return torch.randint(0, n_train, (steps, batch_size), generator=_check_generator(generator))
 
 def train_batched(ws:WeightSpace, # initial networks (B)
                   images:Tensor, # training pool [n, C, H, W] (or [n, d] for MLPs)
@@ -101,11 +121,21 @@ def train_batched(ws:WeightSpace, # initial networks (B)
                   schedule:Tensor, # shared mini-batch indices [T, batch_size], T >= max(steps)
                   progress=None, # optional callable(step, total) for progress reporting
                  )->WeightSpace:
-    "Plain SGD on all networks at once; network b stops after `steps[b]` updates."
+    "Plain SGD on all networks at once; network b stops after `steps[b]` updates. Returns the trained networks."
+    if not isinstance(ws, WeightSpace): bad_arg("ws", "a WeightSpace", ws, TypeError)
     B = ws.batch_size
+    images = check_tensor(images, "images", ndim=4 if ws.spec.kernels[0] else 2, dtype="float")
+    if images.shape[1] != ws.spec.widths[0]: bad_arg("images", f"{ws.spec.widths[0]} input channels in dimension 1", f"shape {tuple(images.shape)}")
     check_tensor(labels, "labels", shape=(B, images.shape[0]), dtype="int")
+    if bool((labels < 0).any()) or bool((labels >= ws.spec.widths[-1]).any()): bad_arg("labels", f"class indices in [0, {ws.spec.widths[-1]})", "values outside")
     check_tensor(keep, "keep", shape=(B, images.shape[0]), dtype=torch.bool)
     check_tensor(lr, "lr", shape=(B,), dtype="float"); check_tensor(steps, "steps", shape=(B,), dtype="int")
+    if bool((lr < 0).any()): bad_arg("lr", "non-negative learning rates", f"min {lr.min().item():.3g}")
+    if bool((steps < 0).any()): bad_arg("steps", "non-negative step counts", f"min {int(steps.min())}")
+    check_tensor(schedule, "schedule", ndim=2, dtype="int", nonempty=False)
+    if schedule.numel() and (bool((schedule < 0).any()) or bool((schedule >= images.shape[0]).any())):
+        bad_arg("schedule", f"indices into the {images.shape[0]} training samples", "indices out of range")
+    if progress is not None and not callable(progress): bad_arg("progress", "a callable(step, total) or None", progress, TypeError)
     T = int(steps.max())
     if schedule.shape[0] < T: bad_arg("schedule", f"at least max(steps) = {T} rows", f"shape {tuple(schedule.shape)}")
     dev, dt = ws.device, ws.dtype
@@ -128,10 +158,20 @@ def train_batched(ws:WeightSpace, # initial networks (B)
 
 # %% ../../nbs/weightspace/01_zoo.ipynb #212ca886
 def train_one_reference(net:nn.Module, # one network (trained in place)
-                        images:Tensor, labels:Tensor, keep:Tensor, # its pool, labels [n], mask [n]
-                        lr:float, steps:int, schedule:Tensor,
+                        images:Tensor, # its training pool [n, ...]
+                        labels:Tensor, # its labels, int [n]
+                        keep:Tensor, # its sample mask, bool [n]
+                        lr:float, # SGD learning rate (>= 0)
+                        steps:int, # number of updates (>= 0)
+                        schedule:Tensor, # shared mini-batch indices [T, batch_size], T >= steps
                        )->nn.Module:
-    "Slow readable reference: `torch.optim.SGD` on one `nn.Module`."
+    "Slow readable reference: `torch.optim.SGD` on one `nn.Module`; returns `net`, trained."
+    if not isinstance(net, nn.Module): bad_arg("net", "an nn.Module", net, TypeError)
+    images = check_tensor(images, "images", dtype="float"); labels = check_tensor(labels, "labels", shape=(images.shape[0],), dtype="int")
+    keep = check_tensor(keep, "keep", shape=(images.shape[0],), dtype=torch.bool)
+    lr, steps = check_scalar(lr, "lr", low=0), check_int(steps, "steps", min=0)
+    schedule = check_tensor(schedule, "schedule", ndim=2, dtype="int", nonempty=False)
+    if schedule.shape[0] < steps: bad_arg("schedule", f"at least steps = {steps} rows", f"shape {tuple(schedule.shape)}")
     opt = torch.optim.SGD(net.parameters(), lr=lr)
     for t in range(steps):
         idx = schedule[t]
@@ -148,6 +188,9 @@ def accuracy(ws:WeightSpace, # B classifiers
              chunk:int=512, # samples per forward
             )->Tensor: # [B] accuracies in [0, 1]
     "Accuracy of every network on the same labelled data."
+    if not isinstance(ws, WeightSpace): bad_arg("ws", "a WeightSpace", ws, TypeError)
+    images = check_tensor(images, "images", dtype="float"); labels = check_tensor(labels, "labels", shape=(images.shape[0],), dtype="int")
+    chunk = check_int(chunk, "chunk", min=1)
     correct = torch.zeros(ws.batch_size, device=ws.device)
     for s in range(0, images.shape[0], chunk):
         out = forward(ws, images[s:s+chunk].to(ws.device, ws.dtype))
@@ -155,29 +198,52 @@ def accuracy(ws:WeightSpace, # B classifiers
     return correct / images.shape[0]
 
 # %% ../../nbs/weightspace/01_zoo.ipynb #35f53383
+def _check_data(data)->dict:
+    "A zoo data dict: images [n, C, H, W] float in train_x/test_x, int labels train_y/test_y."
+    if not isinstance(data, dict): bad_arg("data", "a dict with train_x, train_y, test_x, test_y", data, TypeError)
+    miss = [k for k in ("train_x", "train_y", "test_x", "test_y") if k not in data]
+    if miss: bad_arg("data", "a dict with train_x, train_y, test_x, test_y", f"missing {miss}")
+    for s in ("train", "test"):
+        x = check_tensor(data[f"{s}_x"], f"data['{s}_x']", ndim=4, dtype="float")
+        y = check_tensor(data[f"{s}_y"], f"data['{s}_y']", shape=(x.shape[0],), dtype="int")
+        if bool((y < 0).any()): bad_arg(f"data['{s}_y']", "non-negative class indices", f"min {int(y.min())}")
+    return data
+
 def cnn_spec(activation:str="relu", # 'relu' or 'tanh'
              channels:tuple=(8, 8), # conv channels
-             in_channels:int=1, n_classes:int=10,
-            )->NetSpec:
+             in_channels:int=1, # image channels
+             n_classes:int=10, # outputs
+            )->NetSpec: # the architecture
     "The zoo CNN: conv 3x3 -> σ -> conv 3x3 stride 2 -> σ -> GAP -> dense."
     check_choice(activation, "activation", ["relu", "tanh"])
-    c1, c2 = channels
+    if not isinstance(channels, (tuple, list)) or len(channels) != 2: bad_arg("channels", "a pair (c1, c2)", channels, TypeError)
+    c1, c2 = (check_int(c, "channels", min=1) for c in channels)
+    in_channels, n_classes = check_int(in_channels, "in_channels", min=1), check_int(n_classes, "n_classes", min=2)
     return NetSpec((in_channels, c1, c2, n_classes), ((3, 3), (3, 3), ()), activation, strides=(1, 2, 1), paddings=(1, 1, 0))
 
 def cnn_zoo_shard(ids:Sequence, # network indices in the zoo
                   data:dict, # {'train_x','train_y','test_x','test_y'}: images [n,C,H,W] float, labels int64
-                  *, activation:str="relu", seed:int=0, ranges:CNNZooRanges=CNNZooRanges(), batch_size:int=32,
-                  dtype:torch.dtype=torch.float32, device=None, progress=None,
+                  *, activation:str="relu", # 'relu' or 'tanh'
+                  seed:int=0, # the zoo seed: network k draws from `net_generator(seed, k)`, so it is the same in any shard
+                  ranges:CNNZooRanges=CNNZooRanges(), # hyperparameter ranges
+                  batch_size:int=32, # samples per SGD step
+                  dtype:torch.dtype=torch.float32, # training dtype
+                  device=None, # where to train (default CPU)
+                  progress=None, # optional callable(step, total)
                  )->dict: # tensors: weights/biases per layer, hyperparameters, accuracies, ids
     "Train networks `ids` of a CNN zoo as one batch."
+    ids = list(ids) if not isinstance(ids, (str, bytes)) else bad_arg("ids", "a sequence of network indices", ids, TypeError)
+    if not ids: bad_arg("ids", "at least one network index", "an empty sequence")
+    ids = [check_int(k, "ids", min=0) for k in ids]
+    data = _check_data(data)
     spec = cnn_spec(activation, in_channels=data["train_x"].shape[1], n_classes=int(data["train_y"].max()) + 1)
     n_classes = spec.widths[-1]
-    draws = [draw_cnn(spec, net_seed(seed, k), ranges, data["train_y"], n_classes, dtype) for k in ids]
+    draws = [draw_cnn(spec, ranges, data["train_y"], n_classes, dtype, generator=net_generator(seed, k)) for k in ids]
     device = torch.device(device) if device is not None else torch.device("cpu")
     ws0 = WeightSpace([torch.stack([d.weights[i] for d in draws]) for i in range(spec.num_layers)],
                       [torch.stack([d.biases[i] for d in draws]) for i in range(spec.num_layers)], spec=spec).to(device)
     hp = {k: torch.tensor([d.hparams[k] for d in draws], dtype=torch.int64 if k == "steps" else torch.float64) for k in draws[0].hparams}
-    sched = batch_schedule(seed, ranges.steps[1], data["train_x"].shape[0], batch_size)
+    sched = batch_schedule(ranges.steps[1], data["train_x"].shape[0], batch_size, generator=_schedule_generator(seed))
     ws = train_batched(ws0, data["train_x"], torch.stack([d.labels for d in draws]), torch.stack([d.keep for d in draws]),
                        hp["lr"], hp["steps"], sched, progress)
     out = {f"weights.{i}": w.cpu() for i, w in enumerate(ws.weights)} | {f"biases.{i}": b.cpu() for i, b in enumerate(ws.biases)}
@@ -188,9 +254,17 @@ def cnn_zoo_shard(ids:Sequence, # network indices in the zoo
     return out
 
 # %% ../../nbs/weightspace/01_zoo.ipynb #b85666e2
-def siren_spec(hidden:tuple=(16, 16), omega0:float=10.0, hidden_omega0:float=1.0, out:int=1)->NetSpec:
+def siren_spec(hidden:tuple=(16, 16), # hidden widths
+               omega0:float=10.0, # ω0 of the first sine (nonzero)
+               hidden_omega0:float=1.0, # ω0 of the other sines (nonzero)
+               out:int=1, # output channels
+              )->NetSpec: # the architecture
     "SIREN 2 -> hidden... -> out; omega0 on the first sine, hidden_omega0 on the others."
+    if not isinstance(hidden, (tuple, list)): bad_arg("hidden", "a tuple of hidden widths", hidden, TypeError)
     hidden = tuple(check_int(h, "hidden", min=1) for h in hidden)
+    for nm, o in (("omega0", omega0), ("hidden_omega0", hidden_omega0)):
+        if check_scalar(o, nm) == 0: bad_arg(nm, "nonzero (a SIREN frequency)", o)
+    out = check_int(out, "out", min=1)
     if not hidden: bad_arg("hidden", "at least one hidden layer", "()")
     widths = (2, *hidden, out)
     return NetSpec(widths, ((),) * (len(widths) - 1), "sin", omegas=(omega0,) + (hidden_omega0,) * (len(hidden) - 1))
@@ -199,9 +273,14 @@ def _siren_folds(spec:NetSpec)->list:
     "The omega multiplying each layer's weights and bias (1 for the last layer)."
     return [spec.omegas[i] if i < spec.num_layers - 1 else 1.0 for i in range(spec.num_layers)]
 
-def siren_init(spec:NetSpec, seed:int, dtype=torch.float32)->tuple:
+def siren_init(spec:NetSpec, # a SIREN spec (`siren_spec`)
+               dtype:torch.dtype=torch.float32, # dtype of the weights
+               *, generator:torch.Generator|None=None, # the network's generator (`net_generator(seed, k)` in a zoo)
+              )->tuple: # (weights, biases): lists of tensors, one per layer
     "SIREN initial weights for one network, *unfolded* (as the nn.Module holds them): (weights, biases)."
-    g = torch.Generator().manual_seed(seed)
+    if not isinstance(spec, NetSpec) or spec.activation != "sin" or spec.num_conv: bad_arg("spec", "a dense SIREN NetSpec (activation 'sin')", spec, TypeError)
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point: bad_arg("dtype", "a floating torch.dtype", dtype, TypeError)
+    g = _check_generator(generator)
     W, B = [], []
     for i in range(spec.num_layers):
         o, n = spec.widths[i+1], spec.widths[i]
@@ -210,8 +289,14 @@ def siren_init(spec:NetSpec, seed:int, dtype=torch.float32)->tuple:
         B.append(((torch.rand(o, generator=g, dtype=torch.float64) * 2 - 1) / math.sqrt(n)).to(dtype))
     return W, B
 
-def pixel_grid(h:int, w:int, dtype=torch.float32, device=None)->Tensor:
+def pixel_grid(h:int, # rows
+               w:int, # columns
+               dtype:torch.dtype=torch.float32, # floating dtype
+               device=None, # device (default CPU)
+              )->Tensor: # [h*w, 2]
     "Pixel-centre coordinates in [-1, 1]^2, shape [h*w, 2] (row-major; (row, col) order)."
+    h, w = check_int(h, "h", min=1), check_int(w, "w", min=1)
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point: bad_arg("dtype", "a floating torch.dtype", dtype, TypeError)
     r = torch.linspace(-1, 1, h, dtype=dtype, device=device); c = torch.linspace(-1, 1, w, dtype=dtype, device=device)
     return torch.stack(torch.meshgrid(r, c, indexing="ij"), -1).reshape(-1, 2)
 
@@ -219,11 +304,18 @@ def render(ws:WeightSpace, # B INRs (2 -> ... -> 1)
            shape:tuple, # (h, w)
           )->Tensor: # [B, h, w]
     "Evaluate every INR on the pixel grid."
-    h, w = shape
+    if not isinstance(ws, WeightSpace) or ws.spec.widths[0] != 2 or ws.spec.widths[-1] != 1 or ws.spec.num_conv:
+        bad_arg("ws", "a WeightSpace of INRs 2 -> ... -> 1", ws, TypeError)
+    if not isinstance(shape, (tuple, list)) or len(shape) != 2: bad_arg("shape", "a pair (h, w)", shape, TypeError)
+    h, w = (check_int(v, "shape", min=1) for v in shape)
     with torch.no_grad(): return forward(ws, pixel_grid(h, w, ws.dtype, ws.device))[..., 0].reshape(-1, h, w)
 
-def psnr(pred:Tensor, target:Tensor)->Tensor:
+def psnr(pred:Tensor, # images [B, ...]
+         target:Tensor, # reference images, same shape, in [0, 1]
+        )->Tensor: # [B] PSNR in dB (capped at 200 dB for identical images)
     "Per-image PSNR (dB) for images in [0, 1]: [B, ...] -> [B]."
+    pred = check_tensor(pred, "pred", dtype="float"); target = check_tensor(target, "target", dtype="float")
+    if pred.shape != target.shape or pred.ndim < 1: bad_arg("target", f"the shape of `pred` {tuple(pred.shape)}", f"shape {tuple(target.shape)}")
     mse = (pred - target).pow(2).flatten(1).mean(1)
     return 10 * torch.log10(1 / mse.clamp_min(1e-20))
 
@@ -236,20 +328,29 @@ def _check_images(images:Tensor)->Tensor:
     return images
 
 def fit_sirens(images:Tensor, # [N, H, W], float in [0, 1] or uint8
-               *, hidden:tuple=(16, 16), omega0:float=10.0, hidden_omega0:float=1.0,
-               steps:int=500, lr:float=1e-3, init:str="shared", # 'shared' or 'random'
-               seed:int=0, ids=None, # zoo seed; network indices (default 0..N-1) for random init
-               dtype:torch.dtype=torch.float32, device=None, progress=None,
+               *, hidden:tuple=(16, 16), # hidden widths
+               omega0:float=10.0, # ω0 of the first sine
+               hidden_omega0:float=1.0, # ω0 of the hidden sines
+               steps:int=500, # full-batch Adam steps
+               lr:float=1e-3, # Adam learning rate
+               init:str="shared", # 'shared' (one draw for every INR) or 'random' (INR k from `net_generator(seed, k)`)
+               seed:int=0, # the zoo seed (per-network generators derive from it, so an INR is the same in any shard)
+               ids=None, # network indices (default 0..N-1) for random init
+               dtype:torch.dtype=torch.float32, # training dtype
+               device=None, # where to train (default: the images' device)
+               progress=None, # optional callable(step, total)
               )->tuple: # (WeightSpace of N INRs, PSNR [N])
     "Fit one SIREN per image, all at once (full-batch Adam)."
     images = _check_images(images)
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point: bad_arg("dtype", "a floating torch.dtype", dtype, TypeError)
     check_choice(init, "init", ["shared", "random"]); steps = check_int(steps, "steps", min=0)
     lr = check_scalar(lr, "lr", low=0, low_inclusive=False)
     spec = siren_spec(hidden, omega0, hidden_omega0)
     N, H, Wd = images.shape
     ids = list(range(N)) if ids is None else list(ids)
     if len(ids) != N: bad_arg("ids", f"{N} network indices (one per image)", f"{len(ids)}")
-    inits = [siren_init(spec, net_seed(seed, k) if init == "random" else net_seed(seed, -1) , dtype) for k in (ids if init == "random" else [0])]
+    ids = [check_int(k, "ids", min=0) for k in ids]
+    inits = [siren_init(spec, dtype, generator=net_generator(seed, k if init == "random" else -1)) for k in (ids if init == "random" else [0])]
     if init == "shared": inits = inits * N
     device = torch.device(device) if device is not None else images.device
     params = [torch.stack([w[i] for w, _ in inits]).to(device).requires_grad_(True) for i in range(spec.num_layers)] + \
@@ -270,11 +371,14 @@ def fit_sirens(images:Tensor, # [N, H, W], float in [0, 1] or uint8
 DATASETS = {"digits": "digits", "mnist": "mnist10k", "fashion": "fashion-mnist"}
 
 def zoo_data(name:str="digits", # 'digits', 'mnist' (MNIST-10k) or 'fashion'
-             n_train:int|None=None, n_test:int|None=None, # optional caps
+             n_train:int|None=None, # optional cap on the training images
+             n_test:int|None=None, # optional cap on the test images
             )->dict: # {'train_x','train_y','test_x','test_y'}: float32 [n,1,H,W] in [0,1], int64 labels
     "Train/test images for zoo training, from the offline data cache."
     from symlearn.data import images as I
     check_choice(name, "name", list(DATASETS))
+    n_train = check_int(n_train, "n_train", min=1) if n_train is not None else None
+    n_test = check_int(n_test, "n_test", min=1) if n_test is not None else None
     if name == "digits":
         X, y = I.load_digits()
         perm = torch.randperm(X.shape[0], generator=torch.Generator().manual_seed(0))
@@ -292,7 +396,8 @@ def zoo_data(name:str="digits", # 'digits', 'mnist' (MNIST-10k) or 'fashion'
     if n_test is not None: d["test_x"], d["test_y"] = d["test_x"][:n_test], d["test_y"][:n_test]
     return d
 
-def data_available(name:str)->bool:
+def data_available(name:str, # a `zoo_data` name: 'digits', 'mnist' or 'fashion'
+                  )->bool: # True when the dataset is in the offline cache
     "Is dataset `name` (a `zoo_data` name) in the offline cache?"
     from symlearn.data.core import available
     return available(DATASETS[check_choice(name, "name", list(DATASETS))])
@@ -323,20 +428,26 @@ def _read_manifest(folder:Path)->dict:
 
 def generate_zoo(out:Path|str, # the zoo folder
                  config:dict, # JSON-able configuration (kind, n, shard_size, seed, ...): stored in the manifest
-                 make_shard, # callable(ids) -> dict of tensors
+                 make_shard, # callable(ids) -> dict of tensors, or callable(ids, device) (then run on the executor's device)
                  display:bool=True, # show a progress bar
                  _stop_after:int|None=None, # testing aid: raise KeyboardInterrupt after this many new shards
+                 executor:str="local", # 'local' (this process) or 'ray' (one Ray task per shard; see `symlearn.experiments`)
+                 address:str|None=None, # Ray cluster address (default: a local Ray instance)
+                 device:str|torch.device="cpu", # device of the shards' runs: with Ray, 'cuda' asks one GPU per shard
                 )->Path:
     "Write the zoo shard by shard, skipping finished shards; refuse a folder holding another configuration."
+    if not isinstance(out, (str, Path)): bad_arg("out", "a folder path", out, TypeError)
+    if not isinstance(config, dict) or "n" not in config or "shard_size" not in config: bad_arg("config", "a dict with 'n' and 'shard_size'", config, TypeError)
+    if not callable(make_shard): bad_arg("make_shard", "a callable(ids) -> dict of tensors", make_shard, TypeError)
+    _check_bool(display, "display")
+    n, size = check_int(config["n"], "config['n']", min=1), check_int(config["shard_size"], "config['shard_size']", min=1)
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    n, size = check_int(config["n"], "n", min=1), check_int(config["shard_size"], "shard_size", min=1)
     man = {"format": ZOO_FORMAT, "version": ZOO_VERSION, "config": config}
     if (out/"manifest.json").exists():
         old = _read_manifest(out)
         if old["config"] != json.loads(json.dumps(config)):
             raise ValueError(f"{out} holds a zoo with another configuration ({old['config']}); use another --out folder or delete it")
     else: (out/"manifest.json").write_text(json.dumps(man, indent=1))
-    from fastprogress.fastprogress import progress_bar
     shards = list(range(math.ceil(n / size)))
     todo = []
     for s in shards:
@@ -346,9 +457,11 @@ def generate_zoo(out:Path|str, # the zoo folder
             except ValueError: pass                     # unreadable (e.g. cut by a crash): redo it
         todo.append(s)
     new = 0
-    for s in progress_bar(todo, display=display and not in_test()):
-        ids = list(range(s * size, min(n, (s + 1) * size)))
-        _write_atomic(make_shard(ids), out/f"shard_{s:05d}.pt")
+    units = [dict(shard=s, ids=list(range(s * size, min(n, (s + 1) * size)))) for s in todo]
+    two = len(inspect.signature(make_shard).parameters) >= 2
+    for u, shard in map_units(lambda u, dev: make_shard(u["ids"], dev) if two else make_shard(u["ids"]), units, executor=executor, device=device, address=address,
+                              desc=f"zoo {out.name}", progress=display and not in_test()):
+        _write_atomic(shard, out/f"shard_{u['shard']:05d}.pt")                 # written as each shard arrives
         new += 1
         if _stop_after is not None and new >= _stop_after: raise KeyboardInterrupt(f"stopped after {new} shards (test)")
     return out
@@ -370,6 +483,8 @@ def load_zoo(folder:Path|str, # a folder written by `generate_zoo` / `symlearn z
              allow_partial:bool=False, # load what is there even if shards are missing
             )->Zoo:
     "Load a zoo (all shards) with `torch.load(weights_only=True)`."
+    if not isinstance(folder, (str, Path)): bad_arg("folder", "a folder path", folder, TypeError)
+    _check_bool(allow_partial, "allow_partial")
     folder = Path(folder)
     m = _read_manifest(folder); cfg = m["config"]
     n_sh = math.ceil(cfg["n"] / cfg["shard_size"])
@@ -395,15 +510,27 @@ def _spec_json(spec:NetSpec)->dict:
 
 def make_cnn_zoo(out:Path|str, # zoo folder
                  data:dict|str="digits", # a `zoo_data` name or a dict of tensors
-                 *, n:int=64, activation:str="relu", seed:int=0, shard_size:int=32,
-                 ranges:CNNZooRanges=CNNZooRanges(), batch_size:int=32, device=None, display:bool=True,
+                 *, n:int=64, # number of networks
+                 activation:str="relu", # 'relu' or 'tanh'
+                 seed:int=0, # the zoo seed, stored in the manifest (network k draws from `net_generator(seed, k)`)
+                 shard_size:int=32, # networks per batched program and per file
+                 ranges:CNNZooRanges=CNNZooRanges(), # hyperparameter ranges
+                 batch_size:int=32, # samples per SGD step
+                 device=None, # where to train
+                 display:bool=True, # show a progress bar
                  standardize:bool=True, # train on (x - mean) / std with the train pool's scalar mean and std (`config['input_norm']`)
                  _stop_after=None,
-                )->Zoo:
+                 executor:str="local", # 'local' or 'ray': how the shards run (see `generate_zoo`)
+                 address:str|None=None, # Ray cluster address (default: a local Ray instance)
+                )->Zoo: # the loaded zoo
     "Generate (or resume) a CNN zoo and load it."
     check_choice(activation, "activation", ["relu", "tanh"])
+    n, seed = check_int(n, "n", min=1), check_int(seed, "seed", min=0)
+    shard_size, batch_size = check_int(shard_size, "shard_size", min=1), check_int(batch_size, "batch_size", min=1)
+    if not isinstance(ranges, CNNZooRanges): bad_arg("ranges", "a CNNZooRanges", ranges, TypeError)
+    _check_bool(standardize, "standardize")
     name = data if isinstance(data, str) else "custom"
-    d = zoo_data(data) if isinstance(data, str) else data
+    d = zoo_data(data) if isinstance(data, str) else _check_data(data)
     spec = cnn_spec(activation, in_channels=d["train_x"].shape[1], n_classes=int(d["train_y"].max()) + 1)
     mean, std = (d["train_x"].double().mean().item(), d["train_x"].double().std().item()) if standardize else (0.0, 1.0)
     d = {k: ((v - mean) / std).float() if k.endswith("_x") else v for k, v in d.items()}
@@ -411,18 +538,32 @@ def make_cnn_zoo(out:Path|str, # zoo folder
            "batch_size": batch_size, "ranges": ranges.__dict__, "spec": _spec_json(spec), "input_norm": [mean, std],
            "n_train": int(d["train_x"].shape[0]), "n_test": int(d["test_x"].shape[0])}
     cfg = json.loads(json.dumps(cfg))
-    generate_zoo(out, cfg, lambda ids: cnn_zoo_shard(ids, d, activation=activation, seed=seed, ranges=ranges,
-                                                      batch_size=batch_size, device=device), display, _stop_after)
+    generate_zoo(out, cfg, lambda ids, dev: cnn_zoo_shard(ids, d, activation=activation, seed=seed, ranges=ranges,
+                                                           batch_size=batch_size, device=dev), display, _stop_after,
+                 executor=executor, address=address, device="auto" if device is None else device)
     return load_zoo(out)
 
 def make_inr_zoo(out:Path|str, # zoo folder
                  data:str|Tensor="digits", # a `zoo_data` name (its train+test images, in order) or images [N, H, W]
                  *, labels:Tensor|None=None, # int64 [N]: classes of custom `images`, stored with the INRs (default -1)
-                 n:int|None=None, init:str="shared", steps:int=500, lr:float=1e-3, hidden:tuple=(16, 16),
-                 omega0:float=10.0, seed:int=0, shard_size:int=256, device=None, display:bool=True, _stop_after=None,
-                )->Zoo:
+                 n:int|None=None, # number of INRs (default: every image)
+                 init:str="shared", # 'shared' or 'random' initialisation (`fit_sirens`)
+                 steps:int=500, # Adam steps per INR
+                 lr:float=1e-3, # Adam learning rate
+                 hidden:tuple=(16, 16), # SIREN hidden widths
+                 omega0:float=10.0, # ω0 of the first sine
+                 seed:int=0, # the zoo seed, stored in the manifest
+                 shard_size:int=256, # INRs per batched program and per file
+                 device=None, # where to fit
+                 display:bool=True, # show a progress bar
+                 _stop_after=None,
+                 executor:str="local", # 'local' or 'ray': how the shards run (see `generate_zoo`)
+                 address:str|None=None, # Ray cluster address (default: a local Ray instance)
+                )->Zoo: # the loaded zoo
     "Generate (or resume) a SIREN INR zoo (one INR per image) and load it."
     check_choice(init, "init", ["shared", "random"])
+    steps, seed, shard_size = check_int(steps, "steps", min=0), check_int(seed, "seed", min=0), check_int(shard_size, "shard_size", min=1)
+    lr = check_scalar(lr, "lr", low=0, low_inclusive=False)
     if isinstance(data, str):
         if labels is not None: bad_arg("labels", "None when data is a dataset name (its own labels are stored)", "a tensor")
         d = zoo_data(data); name = data
@@ -434,11 +575,11 @@ def make_inr_zoo(out:Path|str, # zoo folder
     spec = siren_spec(tuple(hidden), omega0)
     cfg = json.loads(json.dumps({"kind": "inr", "data": name, "n": n, "init": init, "steps": steps, "lr": lr, "seed": seed,
                                  "shard_size": shard_size, "spec": _spec_json(spec), "image_shape": list(imgs.shape[1:])}))
-    def shard(ids):
-        ws, p = fit_sirens(imgs[ids], hidden=tuple(hidden), omega0=omega0, steps=steps, lr=lr, init=init, seed=seed, ids=ids, device=device)
+    def shard(ids, dev):
+        ws, p = fit_sirens(imgs[ids], hidden=tuple(hidden), omega0=omega0, steps=steps, lr=lr, init=init, seed=seed, ids=ids, device=dev)
         return {f"weights.{i}": w.cpu() for i, w in enumerate(ws.weights)} | {f"biases.{i}": b.cpu() for i, b in enumerate(ws.biases)} | \
                {"psnr": p.cpu().double(), "label": labels[ids], "ids": torch.as_tensor(ids, dtype=torch.int64)}
-    generate_zoo(out, cfg, shard, display, _stop_after)
+    generate_zoo(out, cfg, shard, display, _stop_after, executor=executor, address=address, device="auto" if device is None else device)
     z = load_zoo(out)
     return z
 
@@ -465,8 +606,12 @@ def zoo_command(argv:list)->int:
     ap.add_argument("--init", choices=["shared", "random"], default="shared", help="INR initialisation")
     ap.add_argument("--steps", type=int, default=None, help="INR fitting steps (default 500)")
     ap.add_argument("--lr", type=float, default=1e-3, help="INR Adam learning rate (default 1e-3)")
-    ap.add_argument("--device", default=None)
+    ap.add_argument("--device", default="auto", help="cpu, cuda, cuda:N or auto (default: CUDA when present)")
+    ap.add_argument("--executor", choices=["local", "ray"], default="local", help="local (this process) or ray (one Ray task per shard)")
+    ap.add_argument("--address", default=None, help="Ray cluster address (default: a local Ray instance)")
     a = ap.parse_args(argv)
+    try: resolve_device(a.device, check=a.executor != "ray")
+    except ValueError as e: print(f"symlearn zoo: error: {e}"); return 2
     data = "digits" if a.quick else a.data
     if a.quick and a.data != "digits": print(f"--quick uses digits (ignoring --data {a.data})")
     if not data_available(data):
@@ -485,13 +630,13 @@ def _run_zoo(a, data, out, t0)->int:
     if a.kind == "cnn":
         ranges = QUICK_RANGES if a.quick else CNNZooRanges()
         z = make_cnn_zoo(out, data, n=a.n or (64 if a.quick else 512), activation=a.act, seed=a.seed,
-                         shard_size=a.shard_size or 64, ranges=ranges, device=a.device)
+                         shard_size=a.shard_size or 64, ranges=ranges, device=a.device, executor=a.executor, address=a.address)
         print(f"{len(z)} {a.act} CNNs on {data} in {out}  ({time.perf_counter() - t0:.1f} s)")
         print(f"test accuracy  {_quantiles(z.metrics['test_acc'])}")
         print(f"train accuracy {_quantiles(z.metrics['train_acc'])}")
     else:
         z = make_inr_zoo(out, data, n=a.n or (256 if a.quick else None), init=a.init, steps=a.steps or 500,
-                         lr=a.lr, seed=a.seed, shard_size=a.shard_size or 256, device=a.device)
+                         lr=a.lr, seed=a.seed, shard_size=a.shard_size or 256, device=a.device, executor=a.executor, address=a.address)
         print(f"{len(z)} SIREN INRs ({a.init} init) of {data} images in {out}  ({time.perf_counter() - t0:.1f} s)")
         print(f"PSNR (dB) {_quantiles(z.metrics['psnr'])}")
     return 0
