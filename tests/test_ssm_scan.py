@@ -399,3 +399,121 @@ def test_cuda_matches_cpu(method):
     gc = torch.autograd.grad(yc.sum(), args_c)
     assert (yc.cpu() - y).abs().max() < 1e-10
     for a, b in zip(gc, g): assert (a.cpu() - b).abs().max() < 1e-9
+
+
+# --- fused kernels (Numba on CPU; Triton under its interpreter) vs the sequential reference ----------------------------
+
+def tol(dtype, scale=1.0, n_terms=1, factor=32):
+    "Tolerance from the dtype: factor x eps x scale x terms (the rule of symlearn.core.tolerance)."
+    return factor * torch.finfo(dtype).eps * scale * n_terms
+
+
+def _fused_case(kind, dtype, Bsz=2, L=37, D=4, N=3, seed=0):
+    "Inputs with every optional argument present: gate, skip, initial (h, v), per-(d, n) complex β, per-channel α."
+    g = torch.Generator().manual_seed(seed)
+    x, delta, A, B, C, Dv, z = (t.to(dtype) for t in inputs(Bsz, L, D, N, seed=seed))
+    h0 = torch.randn(Bsz, D, N, generator=g, dtype=F64).to(dtype)
+    leaves = dict(x=x, delta=delta, A=A, B=B, C=C, D=Dv, z=z, h0=h0)
+    if kind == "real":
+        leaves.update(beta=torch.tensor(0.7, dtype=dtype), alpha=(0.5 + torch.rand(D, generator=g, dtype=F64)).to(dtype),
+                      v0=torch.randn(Bsz, D, N, generator=g, dtype=F64).to(dtype))
+    if kind == "complex":
+        cd = torch.complex64 if dtype == torch.float32 else torch.complex128
+        r = 0.3 + 0.6 * torch.rand(D, N, generator=g, dtype=F64); th = 3 * torch.rand(D, N, generator=g, dtype=F64)
+        leaves.update(beta=torch.polar(r, th).to(cd), alpha=(0.5 + torch.rand(D, generator=g, dtype=F64)).to(dtype),
+                      v0=torch.randn(Bsz, D, N, generator=g, dtype=torch.complex128).to(cd))
+    return {k: v.clone().requires_grad_() for k, v in leaves.items()}
+
+
+def _run(leaves, method, zoh=False):
+    "y, final (h, v) and the gradients of a loss that weights every output differently, w.r.t. every input."
+    mom = Momentum(leaves["beta"], leaves["alpha"]) if "beta" in leaves else None
+    y, (hT, vT) = selective_scan(leaves["x"], leaves["delta"], leaves["A"], leaves["B"], leaves["C"], leaves["D"], leaves["z"],
+                                 momentum=mom, method=method, discretization="zoh" if zoh else "euler",
+                                 state=(leaves["h0"], leaves.get("v0")), return_state=True)
+    w = torch.linspace(-1, 1, y.numel(), dtype=y.dtype).view_as(y)
+    loss = (y * w).sum() + (hT ** 2).sum() + ((vT.abs() ** 2).sum() if vT is not None else 0)
+    grads = torch.autograd.grad(loss, list(leaves.values()))
+    out = {"y": y, "h_T": hT, **({"v_T": vT} if vT is not None else {})}
+    out.update({f"d{k}": g for k, g in zip(leaves, grads)})
+    return out
+
+
+def _assert_agree(out, ref, dtype, n_terms):
+    for k in ref:
+        scale = max(1.0, ref[k].abs().max().item())
+        err = (out[k] - ref[k]).abs().max().item()
+        assert err <= tol(dtype, scale, n_terms), (k, err, tol(dtype, scale, n_terms))
+
+
+def test_auto_is_numba_on_cpu():
+    from symlearn.ssm.scan import resolve_method
+    assert resolve_method("auto", "cpu") == "numba"
+    assert resolve_method("sequential", "cpu") == "sequential"
+    with pytest.raises(ValueError, match="`method`"): resolve_method("fast", "cpu")
+
+
+@pytest.mark.parametrize("dtype", [F64, torch.float32])
+@pytest.mark.parametrize("kind", ["vanilla", "real", "complex"])
+@pytest.mark.parametrize("zoh", [False, True])
+def test_numba_matches_sequential_values_and_every_gradient(kind, dtype, zoh):
+    leaves = _fused_case(kind, dtype)
+    ref = _run(leaves, "sequential", zoh)
+    for method in ("numba", "auto"):
+        out = _run(leaves, method, zoh)
+        assert set(out) == set(ref) and all(out[k].dtype == ref[k].dtype for k in ref)
+        _assert_agree(out, ref, dtype, n_terms=37)
+
+
+@pytest.mark.parametrize("L", [1, 2, 31, 32, 33, 100])
+def test_numba_checkpoint_boundaries(L):
+    "Lengths around the checkpoint interval (32): the backward's segment bookkeeping."
+    leaves = _fused_case("complex", F64, L=L, seed=L)
+    _assert_agree(_run(leaves, "numba"), _run(leaves, "sequential"), F64, n_terms=L)
+
+
+def test_numba_threads_and_channel_blocks():
+    "Two threads and one batch element: work split into channel blocks; results equal the one-thread run."
+    leaves = _fused_case("real", F64, Bsz=1, L=40, D=5)
+    n = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1); one = _run(leaves, "numba")
+        torch.set_num_threads(2); two = _run(leaves, "numba")
+    finally: torch.set_num_threads(n)
+    for k in one: assert (one[k] - two[k]).abs().max().item() <= tol(F64, max(1.0, one[k].abs().max().item()), 40)
+
+
+def test_numba_gradcheck_and_double_backward():
+    x, delta, A, B, C, D, z = inputs(Bsz=1, L=5, D=2, N=2, seed=3)
+    args = [t.clone().requires_grad_() for t in (x, delta, A, B, C, D, z)]
+    beta = torch.tensor(0.5 + 0.4j, dtype=torch.complex128, requires_grad=True)
+    f = lambda *a: selective_scan(*a[:7], momentum=Momentum(a[7], 0.7), method="numba")
+    assert torch.autograd.gradcheck(f, (*args, beta))
+    assert torch.autograd.gradgradcheck(f, (*args, beta))
+
+
+def test_numba_no_grad_and_extreme_decay():
+    "No autograd graph (inference), and Ā underflowing to 0 or staying at 1."
+    for decay in ("fast", "slow"):
+        x, delta, A, B, C, D, z = inputs(L=50, decay=decay, seed=9)
+        with torch.no_grad():
+            ref = selective_scan(x, delta, A, B, C, D, z, momentum=Momentum(0.9), method="sequential")
+            out = selective_scan(x, delta, A, B, C, D, z, momentum=Momentum(0.9))
+        assert (out - ref).abs().max().item() <= tol(F64, max(1.0, ref.abs().max().item()), 50)
+
+
+def test_numba_negative_control():
+    "A different momentum gives a different output through the fused path (the comparison above can fail)."
+    x, delta, A, B, C, D, z = inputs(L=30)
+    a = selective_scan(x, delta, A, B, C, D, z, momentum=Momentum(0.9 * np.exp(0.5j)))
+    b = selective_scan(x, delta, A, B, C, D, z, momentum=Momentum(0.9 * np.exp(0.6j)))
+    assert (a - b).abs().max() > 1e-3
+
+
+def test_blocks_use_the_default_path():
+    from symlearn.ssm.blocks import MambaBlock
+    blk = MambaBlock(8, d_state=4)
+    assert blk.method == "auto"
+    u = torch.randn(2, 12, 8)
+    ref = MambaBlock(8, d_state=4, method="sequential"); ref.load_state_dict(blk.state_dict())
+    assert (blk(u) - ref(u)).abs().max().item() <= tol(torch.float32, max(1.0, ref(u).abs().max().item()), 12)

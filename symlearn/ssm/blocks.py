@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from torch import Tensor
 from contextlib import contextmanager
 from ..core import check_int, check_scalar, check_choice, check_tensor, check_bool, check_generator, bad_arg
-from .scan import selective_scan, Momentum, SSMState
+from .scan import selective_scan, Momentum, SSMState, SCAN_METHODS
 
 # %% auto #0
 __all__ = ['MambaBlock', 'init_cache', 'step', 'MomentumMambaBlock', 'SequenceClassifier', 'MambaClassifier',
@@ -47,7 +47,7 @@ class MambaBlock(nn.Module):
                  dt_max:float=0.1, # largest initial Δ, >= dt_min
                  dt_init_floor:float=1e-4, # floor of the initial Δ, > 0
                  discretization:str="euler", # 'euler' | 'zoh'
-                 method:str="auto", # scan schedule; 'auto': 'sequential' on CPU, 'parallel' on CUDA
+                 method:str="auto", # scan schedule (see `selective_scan`); 'auto': fused kernel on CPU, 'parallel' on CUDA
                  init:str="mamba", # 'mamba' (official) | 'mma' (the released MMA code's Δ/A init, for ablation)
                  conv_bias:bool=True, # bias in the depthwise convolution
                  generator:torch.Generator|None=None, # initialise the parameters from this generator (global RNG untouched); None: torch's global RNG
@@ -66,7 +66,7 @@ class MambaBlock(nn.Module):
         self.d_conv = check_int(d_conv, "d_conv", min=1)
         self.dt_rank = math.ceil(d_model / 16) if isinstance(dt_rank, str) and check_choice(dt_rank, "dt_rank", ("auto",)) else check_int(dt_rank, "dt_rank", min=1)
         self.discretization = check_choice(discretization, "discretization", ("euler", "zoh"))
-        self.method = check_choice(method, "method", ("auto", "parallel", "chunked", "sequential"))
+        self.method = check_choice(method, "method", SCAN_METHODS)
         self.init = check_choice(init, "init", ("mamba", "mma"))
         ED, N = self.d_inner, self.d_state
         self.in_proj = nn.Linear(d_model, 2 * ED, bias=False)
@@ -107,8 +107,7 @@ class MambaBlock(nn.Module):
         xc = F.silu(self.conv1d(x.transpose(1, 2))[:, :, :L].transpose(1, 2))
         delta, B, C = self._ssm_inputs(xc)
         A = -torch.exp(self.A_log)
-        method = self.method if self.method != "auto" else ("sequential" if u.device.type == "cpu" else "parallel")
-        y = selective_scan(xc, delta, A, B, C, self.D, z, momentum=self.momentum(), method=method,
+        y = selective_scan(xc, delta, A, B, C, self.D, z, momentum=self.momentum(), method=self.method,
                            discretization=self.discretization, validate=False)
         return self.out_proj(y)
 
@@ -144,7 +143,7 @@ def step(self:MambaBlock, u_t:Tensor, # one token, (B, d_model)
     xc = F.silu((buf * self.conv1d.weight[:, 0]).sum(-1) + (self.conv1d.bias if self.conv1d.bias is not None else 0))
     delta, B, C = self._ssm_inputs(xc)
     y, st = selective_scan(xc[:, None], delta[:, None], -torch.exp(self.A_log), B[:, None], C[:, None], self.D, z[:, None],
-                           momentum=self.momentum(), method="sequential", discretization=self.discretization,
+                           momentum=self.momentum(), method=self.method, discretization=self.discretization,
                            state=(cache["h"], cache["v"]), return_state=True, validate=False)
     return self.out_proj(y[:, 0]), {"h": st.h, "v": st.v, "conv": buf[:, :, 1:]}
 

@@ -6,7 +6,7 @@ Docs: https://symlearn.github.io/symlearn/ssm/scan.html.md"""
 
 # %% ../../nbs/ssm/00_scan.ipynb #3178cc15
 from __future__ import annotations
-import math
+import math, os
 from dataclasses import dataclass
 from numbers import Number
 from typing import NamedTuple
@@ -16,7 +16,7 @@ from torch import Tensor
 from ..core import check_tensor, check_same, check_choice, check_int, bad_arg
 
 # %% auto #0
-__all__ = ['linear_scan', 'momentum_response', 'Momentum', 'SSMState', 'selective_scan']
+__all__ = ['SCAN_METHODS', 'linear_scan', 'momentum_response', 'Momentum', 'SSMState', 'resolve_method', 'selective_scan']
 
 # %% ../../nbs/ssm/00_scan.ipynb #db1bae28
 def _scan_sequential(a:Tensor, u:Tensor, h0:Tensor|None, chunk_size=None)->Tensor:
@@ -204,6 +204,28 @@ def _check_scan_inputs(x, delta, A, B, C, D, z, validate:bool)->dict:
         bad_arg("delta", "strictly positive (apply softplus first)", f"{int((delta <= 0).sum())} value(s) <= 0, min {delta.min().item():.3g}")
     return {k: v[0] for k, v in dims.items()}
 
+# %% ../../nbs/ssm/00_scan.ipynb #50c9a93f
+SCAN_METHODS = ("auto", "numba", "triton", "sequential", "parallel", "chunked")
+
+def _available(module:str)->bool:
+    "Whether `module` can be imported (checked once)."
+    if module not in _AVAILABLE:
+        try: __import__(module); _AVAILABLE[module] = True
+        except Exception: _AVAILABLE[module] = False
+    return _AVAILABLE[module]
+_AVAILABLE:dict = {}
+
+def resolve_method(method:str, # one of `SCAN_METHODS`
+                   device:torch.device|str, # the device of the inputs
+                  )->str: # the concrete schedule
+    "What method='auto' means on `device`: the fused Numba kernel on CPU (if installed, else 'sequential'); 'parallel' elsewhere."
+    check_choice(method, "method", SCAN_METHODS)
+    if method != "auto": return method
+    dev = torch.device(device).type
+    if dev == "cpu": return "numba" if _available("numba") else "sequential"
+    return "parallel"
+
+
 # %% ../../nbs/ssm/00_scan.ipynb #011be1bb
 def selective_scan(x:Tensor, # inputs, (B, L, D)
                    delta:Tensor, # step sizes Δ > 0 (after softplus), (B, L, D)
@@ -213,7 +235,7 @@ def selective_scan(x:Tensor, # inputs, (B, L, D)
                    D:Tensor|None=None, # skip connection, (D,)
                    z:Tensor|None=None, # gate: y ⊙ SiLU(z), (B, L, D)
                    momentum:Momentum|dict|None=None, # None: vanilla Mamba; else β (real/complex), α
-                   method:str="parallel", # 'parallel' | 'chunked' | 'sequential'
+                   method:str="auto", # 'auto' | 'numba' | 'triton' | 'sequential' | 'parallel' | 'chunked'
                    *,
                    discretization:str="euler", # input term: 'euler' (Δ·B, as Mamba's code) or 'zoh'
                    chunk_size:int|None=None, # chunk length for 'chunked' (default ≈ √L)
@@ -222,7 +244,7 @@ def selective_scan(x:Tensor, # inputs, (B, L, D)
                    validate:bool=True, # value checks (finite, Δ > 0, |β| < 1); shapes are always checked
                   )->Tensor: # y, (B, L, D) (and an `SSMState` if `return_state`)
     "Mamba's selective scan, optionally with (complex) momentum."
-    check_choice(method, "method", _METHODS); check_choice(discretization, "discretization", ("euler", "zoh"))
+    check_choice(method, "method", SCAN_METHODS); check_choice(discretization, "discretization", ("euler", "zoh"))
     if chunk_size is not None: check_int(chunk_size, "chunk_size", min=1)
     n = _check_scan_inputs(x, delta, A, B, C, D, z, validate)
     mom = None if momentum is None else _as_momentum(momentum, n["D"], n["N"], x)
@@ -232,6 +254,19 @@ def selective_scan(x:Tensor, # inputs, (B, L, D)
         h0, v0 = state
         if h0 is not None: check_tensor(h0, "state.h", shape=(n["B"], n["D"], n["N"]), dtype=x.dtype, device=x, finite=validate)
         if v0 is not None: check_tensor(v0, "state.v", shape=(n["B"], n["D"], n["N"]), dtype="real_or_complex", device=x, finite=validate)
+    method = resolve_method(method, x.device)
+    if method in ("numba", "triton"):
+        if method == "numba":
+            if x.device.type != "cpu": bad_arg("method", "'numba' only for CPU tensors (use 'auto', 'triton' or 'parallel' on CUDA)", f"x on {x.device}")
+            from symlearn.ssm.kernels import fused_scan
+        else:
+            if x.device.type != "cuda" and os.environ.get("TRITON_INTERPRET") != "1":
+                bad_arg("method", "'triton' only for CUDA tensors (or CPU tensors with TRITON_INTERPRET=1)", f"x on {x.device}")
+            if not _available("triton"): bad_arg("method", "'triton' with the `triton` package installed (pip install symlearn[gpu])", "no triton")
+            from symlearn.ssm.triton_kernels import triton_scan as fused_scan
+        beta, alpha = mom if mom is not None else (None, None)
+        y, hT, vT = fused_scan(x, delta, A, B, C, D, z, beta, alpha, h0, v0, zoh=discretization == "zoh")
+        return (y, SSMState(hT, vT)) if return_state else y
     dA = delta.unsqueeze(-1) * A                                      # (B, L, D, N)
     Abar = torch.exp(dA)
     if discretization == "euler": coef = delta.unsqueeze(-1)
