@@ -6,19 +6,19 @@ Docs: https://symlearn.github.io/symlearn/geometric/repro_mesh.html.md"""
 
 # %% ../../nbs/geometric/90_repro_mesh.ipynb #de6233c3
 from __future__ import annotations
-import json, time, math, hashlib
+import json, time, math
 from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from ..experiments import mean_std, environment
+from ..experiments import mean_std, environment, Reproduction, register_reproduction
 from .mesh import (Mesh, batch_meshes, transform_mesh, permute_mesh, random_orthogonal, vertex_area, graph_mean,
                                      normalize_mesh)
 from .layers import EMNN
 from .data import synth_star, chiral_pairs, articulated_man, template_geodesics
 
 # %% auto #0
-__all__ = ['ARMS', 'CONDITIONS', 'CONFIGS', 'transform_set', 'train_classifier', 'run_local', 'register']
+__all__ = ['ARMS', 'CONDITIONS', 'CONFIGS', 'transform_set', 'train_classifier']
 
 # %% ../../nbs/geometric/90_repro_mesh.ipynb #5aa4a5e1
 ARMS = {"noneq": dict(layer="noneq"), "egnn": dict(layer="egnn"), "emnn_raw": dict(layer="emnn", normals="raw"),
@@ -229,53 +229,6 @@ def _summarise(cfg:dict, results:list, out:Path)->dict:
     return S
 
 # %% ../../nbs/geometric/90_repro_mesh.ipynb #49e95ef9
-def _hash(cfg:dict)->str: return hashlib.sha256(json.dumps(cfg, sort_keys=True).encode()).hexdigest()[:12]
+register_reproduction(Reproduction("geometric-mesh", "EMNN vs EGNN vs a non-equivariant control: robustness (R1), chirality (R3), correspondence (R2)",
+         CONFIGS, _units, _run_unit, _summarise))
 
-def run_local(name:str, # reproduction name (folder)
-              configs:dict, units, run_unit, summarise, # the reproduction's declaration
-              out:str|Path="results", # parent output folder
-              config:str="full", # configuration name
-              seeds:int|None=None, # override cfg['seeds']
-              overrides:dict|None=None, # replace config keys
-              device:str="cpu", # torch device
-             )->Path:
-    "Run every unit (resumable), summarise, write results.json; returns its path."
-    from tqdm.auto import tqdm
-    from symlearn.experiments import ResultStore, _jsonable
-    cfg = dict(configs[config])
-    if seeds is not None: cfg["seeds"] = int(seeds)
-    for k, v in (overrides or {}).items():
-        if k not in cfg: raise ValueError(f"`overrides` key {k!r} is not a config key of {name}")
-        cfg[k] = v
-    h = _hash({**cfg, "device": str(device)})
-    d = Path(out) / name / h; d.mkdir(parents=True, exist_ok=True)
-    (d / "config.json").write_text(json.dumps({**cfg, "device": str(device)}, indent=1))
-    store = ResultStore(d / "units.jsonl"); t0 = time.perf_counter(); dev = torch.device(device)
-    us = units(cfg)
-    for u in (bar := tqdm(us, desc=name)):
-        key = f"{name}/{h}/{json.dumps(u, sort_keys=True)}"
-        bar.set_postfix_str(json.dumps(u))
-        if not store.done(key): store.add(key, run_unit(cfg, u, dev))
-    results = [(u, store[f"{name}/{h}/{json.dumps(u, sort_keys=True)}"]) for u in us]
-    summary = summarise(cfg, results, d)
-    res = {"name": name, "config_name": config, "config": cfg, "config_hash": h, "device": str(device),
-           "units": [{"unit": u, "value": v} for u, v in results], "summary": _jsonable(summary),
-           "plots": sorted(p.name for p in d.glob("*.png")), "env": environment(), "wall_s": round(time.perf_counter() - t0, 1)}
-    (d / "results.json").write_text(json.dumps(res, indent=1)); (Path(out) / name / "results.json").write_text(json.dumps(res, indent=1))
-    return d / "results.json"
-
-def register(name:str, help:str, configs:dict, units, run_unit, summarise)->None:
-    "Register with the experiment runner (its `Reproduction` contract when available, else the older decorator)."
-    try:
-        from symlearn.experiments import Reproduction, register_reproduction
-        register_reproduction(Reproduction(name=name, help=help, configs=configs, units=units, run_unit=run_unit, summarise=summarise))
-    except ImportError:
-        from symlearn.experiments import reproduction
-        def fn(out, quick, seeds):
-            p = run_local(name, configs, units, run_unit, summarise, Path(out).parent, "quick" if quick else "full", seeds)
-            return json.loads(Path(p).read_text())["summary"]
-        fn.__qualname__ = f"repro_{name}"
-        reproduction(name, help)(fn)
-
-register("geometric-mesh", "EMNN vs EGNN vs a non-equivariant control: robustness (R1), chirality (R3), correspondence (R2)",
-         CONFIGS, _units, _run_unit, _summarise)

@@ -15,7 +15,7 @@ from ..experiments import mean_std
 from .mesh import random_orthogonal
 from .groups import GPointNet, rotation_group, _axis_angle
 from .data import point_cloud_set
-from .repro_mesh import run_local, register
+from ..experiments import Reproduction, register_reproduction
 
 # %% auto #0
 __all__ = ['CONFIGS', 'TESTS', 'rotate_set']
@@ -117,5 +117,6 @@ def _summarise(cfg:dict, results:list, out:Path)->dict:
     fig.tight_layout(); fig.savefig(out / "r4.png"); plt.close(fig)
     return S
 
-register("geometric-points", "G-PointConv: accuracy vs finite group x rotation protocol, angle sweep, cost (R4/R5)",
-         CONFIGS, _units, _run_unit, _summarise)
+register_reproduction(Reproduction("geometric-points", "G-PointConv: accuracy vs finite group x rotation protocol, angle sweep, cost (R4/R5)",
+         CONFIGS, _units, _run_unit, _summarise))
+
