@@ -44,8 +44,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 NBS = ROOT / "nbs"
 REPROS = sorted(NBS.glob("*/9[0-7]_*.ipynb"))
-PENDING: set = {          # notebooks whose reported run is not committed and rendered yet (expected to fail)
-    "ssm/91_memory.ipynb"}     # its full configuration needs a GPU
+PENDING: set = set()      # notebooks whose reported run is not committed and rendered yet (expected to fail)
 
 _CODE = re.compile(r"`[^`\n]*`")
 _LINK = re.compile(r"\]\([^)\s]*\)")

@@ -94,7 +94,7 @@ def train_copy(arm:str, L:int, seed:int=0, steps:int=300, batch:int=64, lr:float
             "chance": 1 / vocab}
 
 # %% ../../nbs/ssm/91_memory.ipynb #b207a17f
-STEPS_FULL = 300   # 3 seeds x 5 arms x L in {128, 512, 1024}: ~0.4 s of H100 time per step for all 15 (L, arm) runs of a seed
+STEPS_FULL = 300   # 3 seeds x 5 arms x L in {128, 512, 1024}: about 0.4 s of one data-centre GPU per step for all 15 (L, arm) runs of a seed
 
 def _copy_config(quick:bool)->dict:
     if quick: return dict(Ls=(64,), arms=("mamba", "momentum-gm"), steps=200, batch=32, lr=3e-3, n_eval=256)
