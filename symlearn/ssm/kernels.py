@@ -322,6 +322,28 @@ def _reference_backward(ctx, grads):
     return (*full, None, None, None)
 
 # %% ../../nbs/ssm/02_kernels.ipynb #27f7d0e1
+def _momentum_args(x:Tensor, A:Tensor, D, beta, alpha, h0, v0)->tuple:
+    "The kernels' flat arguments: (mode, Re β, Im β, α, D, h0, Re v0, Im v0); mode 0 vanilla, 1 real, 2 complex momentum."
+    Bs, L, Dd = x.shape; N = A.shape[1]
+    zeros = x.new_zeros(Dd, N)
+    if beta is None: mode, br, bi, al = 0, zeros, zeros, zeros
+    else:
+        cplx = beta.is_complex() or (v0 is not None and v0.is_complex())
+        mode = 2 if cplx else 1
+        br = (beta.real if beta.is_complex() else beta).expand(Dd, N)
+        bi = beta.imag.expand(Dd, N) if beta.is_complex() else zeros
+        al = (alpha if alpha is not None else x.new_ones(())).expand(Dd, N)
+    D = D if D is not None else x.new_zeros(Dd)
+    h0 = h0 if h0 is not None else x.new_zeros(Bs, Dd, N)
+    if v0 is None or mode == 0: vr0 = vi0 = x.new_zeros(Bs, Dd, N)
+    elif v0.is_complex(): vr0, vi0 = v0.real, v0.imag
+    else: vr0, vi0 = v0, x.new_zeros(Bs, Dd, N)
+    return mode, br, bi, al, D, h0, vr0, vi0
+
+def _velocity(mode:int, vrT:Tensor, viT:Tensor):
+    "The final velocity in the caller's form: None (vanilla), real, or complex."
+    return None if mode == 0 else (torch.complex(vrT, viT) if mode == 2 else vrT)
+
 def fused_scan(x:Tensor, # inputs, (B, L, D)
                delta:Tensor, # step sizes Δ > 0, (B, L, D)
                A:Tensor, # diagonal state matrix, (D, N)
@@ -339,19 +361,6 @@ def fused_scan(x:Tensor, # inputs, (B, L, D)
     "Selective scan by the fused CPU kernels (inputs already validated; see `selective_scan`)."
     if x.device.type != "cpu": raise ValueError(f"`x` must be on the CPU for the Numba kernel; got device {x.device}")
     Bs, L, Dd = x.shape; N = A.shape[1]
-    zeros = x.new_zeros(Dd, N)
-    if beta is None: mode, br, bi, al = 0, zeros, zeros, zeros
-    else:
-        cplx = beta.is_complex() or (v0 is not None and v0.is_complex())
-        mode = 2 if cplx else 1
-        br = (beta.real if beta.is_complex() else beta).expand(Dd, N)
-        bi = beta.imag.expand(Dd, N) if beta.is_complex() else zeros
-        al = (alpha if alpha is not None else x.new_ones(())).expand(Dd, N)
-    D = D if D is not None else x.new_zeros(Dd)
-    h0 = h0 if h0 is not None else x.new_zeros(Bs, Dd, N)
-    if v0 is None or mode == 0: vr0 = vi0 = x.new_zeros(Bs, Dd, N)
-    elif v0.is_complex(): vr0, vi0 = v0.real, v0.imag
-    else: vr0, vi0 = v0, x.new_zeros(Bs, Dd, N)
+    mode, br, bi, al, D, h0, vr0, vi0 = _momentum_args(x, A, D, beta, alpha, h0, v0)
     y, hT, vrT, viT = _FusedScan.apply(x, delta, A, B, C, D, z, br, bi, al, h0, vr0, vi0, mode, bool(zoh), int(checkpoint))
-    v = None if mode == 0 else (torch.complex(vrT, viT) if mode == 2 else vrT)
-    return y, hT, v
+    return y, hT, _velocity(mode, vrT, viT)

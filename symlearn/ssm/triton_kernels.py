@@ -10,7 +10,7 @@ import torch
 from torch import Tensor
 import triton
 import triton.language as tl
-from .kernels import scan_reference
+from .kernels import scan_reference, _momentum_args, _velocity
 
 # %% auto #0
 __all__ = ['triton_scan']
@@ -222,18 +222,6 @@ def triton_scan(x:Tensor, # inputs, (B, L, D)
                )->tuple: # y (B, L, D), final h (B, D, N), final v (None if vanilla)
     "Selective scan by the Triton kernels (CUDA tensors, or CPU tensors under TRITON_INTERPRET=1)."
     Bs, L, Dd = x.shape; N = A.shape[1]
-    zeros = x.new_zeros(Dd, N)
-    if beta is None: mode, br, bi, al = 0, zeros, zeros, zeros
-    else:
-        mode = 2 if (beta.is_complex() or (v0 is not None and v0.is_complex())) else 1
-        br = (beta.real if beta.is_complex() else beta).expand(Dd, N)
-        bi = beta.imag.expand(Dd, N) if beta.is_complex() else zeros
-        al = (alpha if alpha is not None else x.new_ones(())).expand(Dd, N)
-    D = D if D is not None else x.new_zeros(Dd)
-    h0 = h0 if h0 is not None else x.new_zeros(Bs, Dd, N)
-    if v0 is None or mode == 0: vr0 = vi0 = x.new_zeros(Bs, Dd, N)
-    elif v0.is_complex(): vr0, vi0 = v0.real, v0.imag
-    else: vr0, vi0 = v0, x.new_zeros(Bs, Dd, N)
+    mode, br, bi, al, D, h0, vr0, vi0 = _momentum_args(x, A, D, beta, alpha, h0, v0)
     y, hT, vrT, viT = _TritonScan.apply(x, delta, A, B, C, D, z, br, bi, al, h0, vr0, vi0, mode, bool(zoh), int(checkpoint))
-    v = None if mode == 0 else (torch.complex(vrT, viT) if mode == 2 else vrT)
-    return y, hT, v
+    return y, hT, _velocity(mode, vrT, viT)
