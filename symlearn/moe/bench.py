@@ -17,7 +17,7 @@ from ..core import get_device
 from ..experiments import benchmark, time_fn
 from .layers import MoEFFN
 from .symmetry import layer_fn
-from .matching import expert_cost, expert_cost_loop, hidden_scores, hidden_scores_loop, match_hidden, loss_barrier
+from .matching import expert_cost, expert_cost_loop, hidden_scores, hidden_scores_loop, match_hidden, loss_barrier, MoEMetric
 from .symphony import SymphonyRouter
 
 # %% auto #0
@@ -43,12 +43,14 @@ def _matching_rows(quick, device, reps):
     t_fast = time_fn(lambda: expert_cost(a, b, "gram"), repeats=reps)
     t_loop = time_fn(lambda: expert_cost_loop(a, b, "gram"), repeats=max(1, reps // 2))
     rel = float(((C1.cpu() - C2).abs() / C2.abs().clamp_min(1e-300)).max())
+    if not rel <= 1e-10: raise AssertionError(f"bench moe: Gram cost fast path differs from the double loop (max rel diff {rel:.3g})")
     rows.append({"case": f"Gram cost n={n} d={d} h={h} (float32 timing, float64 check)", "fast_ms": 1e3 * t_fast, "baseline_ms": 1e3 * t_loop,
                  "speedup": t_loop / t_fast, "max_rel_diff": rel, "target": ">= 10x, rel diff <= 1e-10"})
     ratios["gram_cost_speedup"] = t_loop / t_fast
     args = (a["w1"], a["b1"], a["w2"], b["w1"], b["b1"], b["w2"])
     p1 = [linear_sum_assignment(S1[i].cpu().numpy(), maximize=True)[1] for i in range(n)]
     p2 = [linear_sum_assignment(S2[i].cpu().numpy(), maximize=True)[1] for i in range(n)]
+    if not all(np.array_equal(x, y) for x, y in zip(p1, p2)): raise AssertionError("bench moe: batched hidden scores give other permutations than the loop")
     t_fast = time_fn(lambda: hidden_scores(*args), repeats=reps); t_loop = time_fn(lambda: hidden_scores_loop(*args), repeats=reps)
     rows.append({"case": f"hidden scores n={n} h={h} d={d} (float32 timing, float64 permutations)", "fast_ms": 1e3 * t_fast, "baseline_ms": 1e3 * t_loop, "speedup": t_loop / t_fast,
                  "identical_permutations": all(np.array_equal(x, y) for x, y in zip(p1, p2)), "target": ">= 3x, identical permutations"})
@@ -68,10 +70,9 @@ def _barrier_row(quick, device, reps, N=360):
     a, b = _state(n, d, h, torch.float64, device, 4, d_out=10), _state(n, d, h, torch.float64, device, 5, d_out=10)
     g = torch.Generator().manual_seed(0)
     x = torch.rand(N, d, generator=g, dtype=torch.float64).to(device); y = torch.randint(0, 10, (N,), generator=g).to(device)
-    f = layer_fn("topk", 2)
-    def fn(s, batch):
-        xx, yy = batch; return F.cross_entropy(f(s, xx), yy, reduction="sum"), len(yy)
+    fn = MoEMetric("cross_entropy", "topk", 2)   # fn(state, batch): cross-entropy of the layer at `state`; batched: fn.along_path
     cb = loss_barrier(fn, a, b, [(x, y)], batched=True); cl = loss_barrier(fn, a, b, [(x, y)], batched=False)
+    if not float((cb.values - cl.values).abs().max()) <= 1e-10: raise AssertionError("bench moe: batched barrier curve differs from the loop")
     t_b = time_fn(lambda: loss_barrier(fn, a, b, [(x, y)], batched=True), repeats=reps)
     t_l = time_fn(lambda: loss_barrier(fn, a, b, [(x, y)], batched=False), repeats=reps)
     return ({"case": f"barrier curve 25 pts, top-2 MoE n={n} d={d} h={h}, N={N} (float64)", "fast_ms": 1e3 * t_b, "baseline_ms": 1e3 * t_l,
