@@ -362,7 +362,7 @@ def loss_barrier(fn:Callable, # fn(state, batch) -> (sum of the metric over the 
     auc = float(((gap[1:] + gap[:-1]) / 2 * (t64[1:] - t64[:-1])).sum())
     return BarrierCurve(t64, vals, chord, float(gap.max()), auc, mode)
 
-# %% ../../nbs/moe/02_matching.ipynb #777d8670
+# %% ../../nbs/moe/02_matching.ipynb #860b2900
 LOSSES = ("cross_entropy", "accuracy")
 
 def _per_example(loss, out, y):
@@ -401,7 +401,8 @@ class MoEMetric:
         shared = "shared_w1" in a
         nb = min(N, max(1, self.block_tokens))                                      # token blocks: the hidden tensors stay in cache
         c = max(1, self.max_elems // (n * nb * h))                                 # t values per chunk
-        T = len(ts); tot = torch.zeros(T, dtype=ts.dtype, device=ts.device)
+        T = len(ts); tot = torch.zeros(T, dtype=ts.dtype, device=ts.device); tl = ts.tolist()
+        buf = torch.empty(min(c, T), n, nb, h, dtype=x.dtype, device=x.device)          # hidden activations of one chunk, reused
         for i in range(0, N, nb):
             xb, yb = x[i:i + nb], y[i:i + nb]; Nb = xb.shape[0]
             sB = xb @ b["gate.weight"].T + b["gate.bias"]; dS = xb @ a["gate.weight"].T + a["gate.bias"] - sB
@@ -418,7 +419,9 @@ class MoEMetric:
                 else:
                     idx = topk_select(s, self.k)
                     comb = torch.zeros_like(s).scatter_(-1, idx, torch.softmax(s.gather(-1, idx), -1))
-                hid = torch.addcmul(hB, dH, t2).relu_()                             # (C, n, Nb, h): one fused pass, relu in place
+                hid = buf[:C, :, :Nb]
+                for q in range(C): torch.add(hB, dH, alpha=tl[j + q], out=hid[q])       # h_B + t (h_A - h_B): one fused pass per t
+                hid = hid.relu_()                                                   # (C, n, Nb, h)
                 w2 = t2 * a["w2"] + (1 - t2) * b["w2"]; b2 = t1 * a["b2"] + (1 - t1) * b["b2"]   # (C, n, o, h), (C, n, o)
                 o = w2.shape[2]
                 ye = torch.baddbmm(b2.reshape(-1, 1, o), hid.reshape(-1, Nb, h), w2.reshape(-1, o, h).transpose(1, 2)).reshape(C, n, Nb, o)
