@@ -375,8 +375,8 @@ class MoEMetric:
     def __init__(self, loss:str|Callable="cross_entropy", # 'cross_entropy', 'accuracy' or loss(out (B, d_out), y (B,)) -> per-example (B,)
                  gating:str="topk", # 'dense' or 'topk', as in `MoEFFN`
                  k:int=2, # experts per token for 'topk'
-                 *, block_tokens:int=64, # tokens per block of the batched path
-                 max_elems:int=2**18, # bound on the entries of one chunk's (t, n, tokens, h) hidden tensor
+                 *, block_tokens:int=128, # tokens per block of the batched path
+                 max_elems:int=2**19, # bound on the entries of one chunk's (n, t, tokens, h) hidden tensor
                 ):
         if not callable(loss): check_choice(loss, "loss", LOSSES)
         self.loss, self.gating = loss, check_choice(gating, "gating", ("dense", "topk"))
@@ -402,7 +402,9 @@ class MoEMetric:
         nb = min(N, max(1, self.block_tokens))                                      # token blocks: the hidden tensors stay in cache
         c = max(1, self.max_elems // (n * nb * h))                                 # t values per chunk
         T = len(ts); tot = torch.zeros(T, dtype=ts.dtype, device=ts.device); tl = ts.tolist()
-        buf = torch.empty(min(c, T), n, nb, h, dtype=x.dtype, device=x.device)          # hidden activations of one chunk, reused
+        buf = torch.empty(n, min(c, T), nb, h, dtype=x.dtype, device=x.device)          # hidden activations of one chunk, reused
+        o = a["w2"].shape[1]
+        W2 = torch.cat([a["w2"], b["w2"]], 1).transpose(1, 2)                         # (n, h, 2 o): both endpoints' second layers
         for i in range(0, N, nb):
             xb, yb = x[i:i + nb], y[i:i + nb]; Nb = xb.shape[0]
             sB = xb @ b["gate.weight"].T + b["gate.bias"]; dS = xb @ a["gate.weight"].T + a["gate.bias"] - sB
@@ -419,13 +421,14 @@ class MoEMetric:
                 else:
                     idx = topk_select(s, self.k)
                     comb = torch.zeros_like(s).scatter_(-1, idx, torch.softmax(s.gather(-1, idx), -1))
-                hid = buf[:C, :, :Nb]
-                for q in range(C): torch.add(hB, dH, alpha=tl[j + q], out=hid[q])       # h_B + t (h_A - h_B): one fused pass per t
-                hid = hid.relu_()                                                   # (C, n, Nb, h)
-                w2 = t2 * a["w2"] + (1 - t2) * b["w2"]; b2 = t1 * a["b2"] + (1 - t1) * b["b2"]   # (C, n, o, h), (C, n, o)
-                o = w2.shape[2]
-                ye = torch.baddbmm(b2.reshape(-1, 1, o), hid.reshape(-1, Nb, h), w2.reshape(-1, o, h).transpose(1, 2)).reshape(C, n, Nb, o)
-                yt = torch.einsum("cNn,cnNo->cNo", comb, ye)                          # mix the experts' outputs
+                hid = buf.view(-1)[:n * C * Nb * h].view(n, C, Nb, h)                  # contiguous, also for a short last chunk
+                for q in range(C): torch.add(hB, dH, alpha=tl[j + q], out=hid[:, q])    # h_B + t (h_A - h_B): one fused pass per t
+                hid = hid.relu_()                                                   # (n, C, Nb, h)
+                # relu(h_t) W2_t^T = t relu(h_t) W2_A^T + (1 - t) relu(h_t) W2_B^T: one GEMM per expert for the whole chunk
+                yAB = torch.bmm(hid.reshape(n, C * Nb, h), W2).reshape(n, C, Nb, 2 * o)
+                b2 = t1 * a["b2"] + (1 - t1) * b["b2"]                                # (C, n, o)
+                ye = torch.addcmul(yAB[..., o:], yAB[..., :o] - yAB[..., o:], t[None, :, None, None]) + b2.transpose(0, 1)[:, :, None]
+                yt = torch.einsum("cNn,ncNo->cNo", comb, ye)                          # mix the experts' outputs
                 if shared:
                     g = torch.addcmul(gB, dG, t2).relu_()                           # (C, s, Nb, h)
                     sw2 = t2 * a["shared_w2"] + (1 - t2) * b["shared_w2"]
