@@ -261,6 +261,34 @@ def test_barrier_properties():
     torch.testing.assert_close(c_ab.values, lo.values, rtol=0, atol=1e-12); assert c_ab.mode == "vmap" and lo.mode == "loop"
     assert len(c_ab.ts) == 25 and c_ab.ts[0] == 0 and c_ab.ts[-1] == 1
 
+@pytest.mark.parametrize("gating,s,loss", [("topk", 0, "cross_entropy"), ("dense", 0, "cross_entropy"), ("topk", 2, "cross_entropy"),
+                                          ("topk", 0, "accuracy"), ("topk", 1, "sq")])
+def test_moe_metric_path_equals_loop(gating, s, loss):
+    from symlearn.moe import MoEMetric
+    a, b = state(4, 6, 8, s=s, d_out=3, seed=1, gating=gating), state(4, 6, 8, s=s, d_out=3, seed=2, gating=gating)
+    x = X(70); y = torch.randint(0, 3, (70,), generator=torch.Generator().manual_seed(0))
+    if loss == "sq": loss, y = (lambda o, t: (o[:, 0] - t).pow(2)), y.to(F64)
+    data = [(x[:45], y[:45]), (x[45:], y[45:])]
+    for bt, me in ((64, 2**18), (7, 100), (1, 1)):            # one block; several token blocks and t chunks; one token and one t at a time
+        met = MoEMetric(loss, gating, 2, block_tokens=bt, max_elems=me)
+        cp, cl = loss_barrier(met, a, b, data), loss_barrier(met, a, b, data, batched=False)
+        assert cp.mode == "path" and cl.mode == "loop"
+        torch.testing.assert_close(cp.values, cl.values, rtol=0, atol=tolerance(F64, scale=float(cl.values.abs().max()) + 1, n_terms=1000))
+    f = layer_fn(gating, 2)                                       # the plain call is the layer's metric at one state
+    if loss == "cross_entropy":
+        assert abs(float(met(a, data[0])[0]) - float(F.cross_entropy(f(a, data[0][0]), data[0][1], reduction="sum"))) <= 1e-12
+
+def test_moe_metric_and_gram_cost_bad_input():
+    from symlearn.moe import MoEMetric
+    for kw, nm in ((dict(loss="mse"), "loss"), (dict(gating="sparse"), "gating"), (dict(k=0), "k"), (dict(max_elems=0), "max_elems"), (dict(block_tokens=0), "block_tokens")):
+        with pytest.raises(ValueError, match=nm): MoEMetric(**kw)
+    a, b = state(4, 6, 8), state(4, 6, 8, seed=3)
+    for key in ("w1", "b1", "w2", "b2", "gate.weight", "gate.bias"):
+        for v in (float("nan"), float("inf")):
+            bb = dict(b); bb[key] = b[key].clone(); bb[key].view(-1)[1] = v
+            with pytest.raises(ValueError, match=f"state_b\\['{key}'\\]"): expert_cost(a, bb, "gram")
+            with pytest.raises(ValueError, match=f"state_a\\['{key}'\\]"): expert_cost(bb, a, "gram")
+
 def test_barrier_sparse_module_falls_back_to_loop():
     m = MoEFFN(6, 4, 8, k=2, d_out=3, dtype=F64, generator=torch.Generator().manual_seed(0))
     sa = {k: v.detach() for k, v in m.state_dict().items()}; sb = state(4, 6, 8, d_out=3, seed=9)

@@ -7,7 +7,7 @@ Docs: https://symlearn.github.io/symlearn/moe/api.html.md"""
 # %% auto #0
 __all__ = ['MoEFFN', 'topk_select', 'switch_balance_loss', 'router_z_loss', 'moe_reference', 'MoEPerm', 'scale_gate', 'moe_keys',
            'expert_cost', 'expert_cost_loop', 'solve_lap', 'match_hidden', 'align_moe', 'AlignResult',
-           'mlp_weight_matching', 'activation_matching', 'mlp_activations', 'interpolate', 'loss_barrier',
+           'mlp_weight_matching', 'activation_matching', 'mlp_activations', 'interpolate', 'loss_barrier', 'MoEMetric',
            'BarrierCurve', 'expert_order_oracle', 'OracleResult', 'SymphonyRouter', 'corrupt_tokens', 'normalize_graph',
            'coselection', 'gram_similarity']
 
@@ -15,12 +15,12 @@ __all__ = ['MoEFFN', 'topk_select', 'switch_balance_loss', 'router_z_loss', 'moe
 from .layers import MoEFFN, topk_select, switch_balance_loss, router_z_loss, moe_reference
 from .symmetry import MoEPerm, scale_gate, moe_keys
 from .matching import (expert_cost, expert_cost_loop, solve_lap, match_hidden, align_moe, AlignResult,
-                                   mlp_weight_matching, activation_matching, mlp_activations, interpolate, loss_barrier,
+                                   mlp_weight_matching, activation_matching, mlp_activations, interpolate, loss_barrier, MoEMetric,
                                    BarrierCurve, expert_order_oracle, OracleResult)
 from .symphony import SymphonyRouter, corrupt_tokens, normalize_graph, coselection, gram_similarity
 
 # %% ../../nbs/moe/99_api.ipynb #f064ee3d
 _all_ = ["MoEFFN", "topk_select", "switch_balance_loss", "router_z_loss", "moe_reference", "MoEPerm", "scale_gate", "moe_keys",
          "expert_cost", "expert_cost_loop", "solve_lap", "match_hidden", "align_moe", "AlignResult", "mlp_weight_matching",
-         "activation_matching", "mlp_activations", "interpolate", "loss_barrier", "BarrierCurve", "expert_order_oracle",
+         "activation_matching", "mlp_activations", "interpolate", "loss_barrier", "MoEMetric", "BarrierCurve", "expert_order_oracle",
          "OracleResult", "SymphonyRouter", "corrupt_tokens", "normalize_graph", "coselection", "gram_similarity"]

@@ -17,7 +17,7 @@ from ..core import get_device
 from ..experiments import benchmark, time_fn
 from .layers import MoEFFN
 from .symmetry import layer_fn
-from .matching import expert_cost, expert_cost_loop, hidden_scores, hidden_scores_loop, match_hidden, loss_barrier
+from .matching import expert_cost, expert_cost_loop, hidden_scores, hidden_scores_loop, match_hidden, loss_barrier, MoEMetric
 from .symphony import SymphonyRouter
 
 # %% auto #0
@@ -28,6 +28,14 @@ def _peak(fn, device):
     if device.type != "cuda": return None
     torch.cuda.synchronize(); torch.cuda.reset_peak_memory_stats(); fn(); torch.cuda.synchronize()
     return torch.cuda.max_memory_allocated() / 2**20
+
+def _interleaved(fns, reps):
+    "Median times of several callables whose repeats alternate, so a change of machine load hits fast path and baseline alike."
+    for f in fns: f()
+    ts = [[] for _ in fns]
+    for _ in range(reps):
+        for f, t in zip(fns, ts): t.append(time_fn(f, repeats=1, warmup=0))
+    return [float(np.median(t)) for t in ts]
 
 def _state(n, d, h, dtype, device, seed, d_out=None, k=2):
     m = MoEFFN(d, n, h, k=k, d_out=d_out, dtype=dtype, generator=torch.Generator().manual_seed(seed))
@@ -40,16 +48,17 @@ def _matching_rows(quick, device, reps):
     C1 = expert_cost(a, b, "gram"); C2 = expert_cost_loop({k: v.cpu() for k, v in a.items()}, {k: v.cpu() for k, v in b.items()}, "gram")
     S1 = hidden_scores(a["w1"], a["b1"], a["w2"], b["w1"], b["b1"], b["w2"]); S2 = hidden_scores_loop(a["w1"], a["b1"], a["w2"], b["w1"], b["b1"], b["w2"])
     a, b = _state(n, d, h, torch.float32, device, 0), _state(n, d, h, torch.float32, device, 1)   # timings in float32, checks in float64
-    t_fast = time_fn(lambda: expert_cost(a, b, "gram"), repeats=reps)
-    t_loop = time_fn(lambda: expert_cost_loop(a, b, "gram"), repeats=max(1, reps // 2))
+    t_fast, t_loop = _interleaved([lambda: expert_cost(a, b, "gram"), lambda: expert_cost_loop(a, b, "gram")], reps)
     rel = float(((C1.cpu() - C2).abs() / C2.abs().clamp_min(1e-300)).max())
+    if not rel <= 1e-10: raise AssertionError(f"bench moe: Gram cost fast path differs from the double loop (max rel diff {rel:.3g})")
     rows.append({"case": f"Gram cost n={n} d={d} h={h} (float32 timing, float64 check)", "fast_ms": 1e3 * t_fast, "baseline_ms": 1e3 * t_loop,
                  "speedup": t_loop / t_fast, "max_rel_diff": rel, "target": ">= 10x, rel diff <= 1e-10"})
     ratios["gram_cost_speedup"] = t_loop / t_fast
     args = (a["w1"], a["b1"], a["w2"], b["w1"], b["b1"], b["w2"])
     p1 = [linear_sum_assignment(S1[i].cpu().numpy(), maximize=True)[1] for i in range(n)]
     p2 = [linear_sum_assignment(S2[i].cpu().numpy(), maximize=True)[1] for i in range(n)]
-    t_fast = time_fn(lambda: hidden_scores(*args), repeats=reps); t_loop = time_fn(lambda: hidden_scores_loop(*args), repeats=reps)
+    if not all(np.array_equal(x, y) for x, y in zip(p1, p2)): raise AssertionError("bench moe: batched hidden scores give other permutations than the loop")
+    t_fast, t_loop = _interleaved([lambda: hidden_scores(*args), lambda: hidden_scores_loop(*args)], reps)
     rows.append({"case": f"hidden scores n={n} h={h} d={d} (float32 timing, float64 permutations)", "fast_ms": 1e3 * t_fast, "baseline_ms": 1e3 * t_loop, "speedup": t_loop / t_fast,
                  "identical_permutations": all(np.array_equal(x, y) for x, y in zip(p1, p2)), "target": ">= 3x, identical permutations"})
     ratios["hidden_scores_speedup"] = t_loop / t_fast
@@ -68,12 +77,10 @@ def _barrier_row(quick, device, reps, N=360):
     a, b = _state(n, d, h, torch.float64, device, 4, d_out=10), _state(n, d, h, torch.float64, device, 5, d_out=10)
     g = torch.Generator().manual_seed(0)
     x = torch.rand(N, d, generator=g, dtype=torch.float64).to(device); y = torch.randint(0, 10, (N,), generator=g).to(device)
-    f = layer_fn("topk", 2)
-    def fn(s, batch):
-        xx, yy = batch; return F.cross_entropy(f(s, xx), yy, reduction="sum"), len(yy)
+    fn = MoEMetric("cross_entropy", "topk", 2)   # fn(state, batch): cross-entropy of the layer at `state`; batched: fn.along_path
     cb = loss_barrier(fn, a, b, [(x, y)], batched=True); cl = loss_barrier(fn, a, b, [(x, y)], batched=False)
-    t_b = time_fn(lambda: loss_barrier(fn, a, b, [(x, y)], batched=True), repeats=reps)
-    t_l = time_fn(lambda: loss_barrier(fn, a, b, [(x, y)], batched=False), repeats=reps)
+    if not float((cb.values - cl.values).abs().max()) <= 1e-10: raise AssertionError("bench moe: batched barrier curve differs from the loop")
+    t_b, t_l = _interleaved([lambda: loss_barrier(fn, a, b, [(x, y)], batched=True), lambda: loss_barrier(fn, a, b, [(x, y)], batched=False)], reps)
     return ({"case": f"barrier curve 25 pts, top-2 MoE n={n} d={d} h={h}, N={N} (float64)", "fast_ms": 1e3 * t_b, "baseline_ms": 1e3 * t_l,
              "speedup": t_l / t_b, "max_abs_diff": float((cb.values - cl.values).abs().max()), "mode": cb.mode,
              "peak_MiB_batched": _peak(lambda: loss_barrier(fn, a, b, [(x, y)], batched=True), device),
@@ -97,7 +104,7 @@ def _layer_rows(quick, device, reps):
         with torch.no_grad(): sym.router.graph.copy_(torch.rand(M, M).to(device) + torch.eye(M).to(device))
         dense = nn.Sequential(nn.Linear(d, k * h), nn.ReLU(), nn.Linear(k * h, d)).to(device)
         plain.train(); sym.train()
-        t_p = time_fn(_fwd_bwd(plain, x), repeats=reps); t_s = time_fn(_fwd_bwd(sym, x), repeats=reps); t_d = time_fn(_fwd_bwd(dense, x), repeats=reps)
+        t_p, t_s, t_d = _interleaved([_fwd_bwd(plain, x), _fwd_bwd(sym, x), _fwd_bwd(dense, x)], reps)
         rows.append({"case": f"Symphony vs plain top-{k} fwd+bwd N={N} M={M} d={d} h={h}", "fast_ms": 1e3 * t_s, "baseline_ms": 1e3 * t_p,
                      "ratio": t_s / t_p, "peak_MiB": _peak(_fwd_bwd(sym, x), device), "peak_MiB_baseline": _peak(_fwd_bwd(plain, x), device),
                      "target": "<= 1.10x (CPU), <= 1.05x (GPU)"})
@@ -116,7 +123,7 @@ def bench_moe(quick:bool=False, # smaller sizes (CI)
     threads = torch.get_num_threads()
     if dev.type == "cpu": torch.set_num_threads(1)
     try:
-        reps = 3 if quick else 7
+        reps = 3 if quick else 21
         r1, q1 = _matching_rows(quick, dev, reps)
         r2, q2 = _barrier_row(quick, dev, reps)
         r2s, q2s = _barrier_row(quick, dev, reps, N=32)

@@ -15,24 +15,26 @@ from torch import Tensor
 from scipy.optimize import linear_sum_assignment
 from ..core import check_tensor, check_int, check_scalar, check_choice, bad_arg, _got
 from .symmetry import MoEPerm, moe_keys, graph_keys, _EXPERT_KEYS, _SHARED_KEYS
+from .layers import topk_select
 from ..weightspace.groups import WeightSpace, MonomialElement
 
 # %% auto #0
-__all__ = ['METHODS', 'SELECT', 'gram_features', 'expert_cost', 'expert_cost_loop', 'solve_lap', 'hidden_scores',
+__all__ = ['METHODS', 'SELECT', 'LOSSES', 'gram_features', 'expert_cost', 'expert_cost_loop', 'solve_lap', 'hidden_scores',
            'hidden_scores_loop', 'match_hidden', 'AlignResult', 'align_moe', 'mlp_weight_matching', 'mlp_activations',
-           'activation_matching', 'interpolate', 'BarrierCurve', 'loss_barrier', 'OracleResult', 'expert_order_oracle']
+           'activation_matching', 'interpolate', 'BarrierCurve', 'loss_barrier', 'MoEMetric', 'OracleResult',
+           'expert_order_oracle']
 
 # %% ../../nbs/moe/02_matching.ipynb #62265de3
 METHODS = ("gate", "gram")
 
-def _moe(state:dict, prefix:str, name:str)->dict:
-    "The MoE tensors of `state` at `prefix` (checked; NaN/inf rejected)."
-    try: moe_keys(state, prefix)
+def _moe(state:dict, prefix:str, name:str, finite:bool=True)->dict:
+    "The MoE tensors of `state` at `prefix` (checked; NaN/inf rejected unless `finite=False`)."
+    try: moe_keys(state, prefix, finite)
     except (ValueError, TypeError) as e: raise type(e)(str(e).replace("`state", f"`{name}")) from None
     return {k: state[prefix + k] for k in ("gate.weight", "gate.bias", *_EXPERT_KEYS, *[s for s in _SHARED_KEYS if prefix + s in state])}
 
-def _check_pair(state_a:dict, state_b:dict, prefix:str="")->tuple:
-    a, b = _moe(state_a, prefix, "state_a"), _moe(state_b, prefix, "state_b")
+def _check_pair(state_a:dict, state_b:dict, prefix:str="", finite:bool=True)->tuple:
+    a, b = _moe(state_a, prefix, "state_a", finite), _moe(state_b, prefix, "state_b", finite)
     if set(a) != set(b): bad_arg("state_b", f"the same MoE keys as state_a ({sorted(a)})", f"keys {sorted(b)}")
     for k in a:
         if a[k].shape != b[k].shape:
@@ -56,13 +58,19 @@ def expert_cost(state_a:dict, # reference state dict (an MoE layer at `prefix`)
                )->Tensor: # (n, n) cost: C[i, j] compares expert i of A with expert j of B
     "Expert-matching cost matrix of LMC-MoE (gate or Gram method)."
     check_choice(method, "method", METHODS)
-    a, b = _check_pair(state_a, state_b, prefix)
+    a, b = _check_pair(state_a, state_b, prefix, finite=method == "gate")   # gram: finiteness is read off the Grams below
     if method == "gate":
         Fa = torch.cat([a["gate.weight"], a["gate.bias"][:, None]], 1); Fb = torch.cat([b["gate.weight"], b["gate.bias"][:, None]], 1)
         Fa, Fb = Fa - Fa.mean(0), Fb - Fb.mean(0)
     else:
         Ga, Ha = gram_features(a["w1"], a["b1"], a["w2"], a["b2"]); Gb, Hb = gram_features(b["w1"], b["b1"], b["w2"], b["b2"])
         n = Ga.shape[0]
+        # a NaN/inf entry makes its Gram's trace (a sum of squares) non-finite: one cheap test instead of a pass over every tensor;
+        # on failure the full check names the argument (finite huge entries whose squares overflow pass it and give inf costs)
+        tr = torch.stack([G.diagonal(0, 1, 2).sum() for G in (Ga, Ha, Gb, Hb)])
+        rest = [s[k].reshape(-1) for s in (a, b) for k in s if k not in _EXPERT_KEYS]   # gate and shared tensors: checked directly
+        if not bool(torch.isfinite(tr).all()) or not bool(torch.isfinite(torch.cat(rest)).all()):
+            _check_pair(state_a, state_b, prefix)
         Fa = torch.cat([Ga.reshape(n, -1), Ha.reshape(n, -1)], 1); Fb = torch.cat([Gb.reshape(n, -1), Hb.reshape(n, -1)], 1)
     return _sqdist(Fa, Fb).sqrt()
 
@@ -95,8 +103,10 @@ def solve_lap(cost:Tensor, # (n, n) cost (or score, with maximize=True)
 # %% ../../nbs/moe/02_matching.ipynb #ee26c300
 def hidden_scores(w1a, b1a, w2a, w1b, b1b, w2b)->Tensor:
     "Batched weight-matching scores S_i = A_i A'_i^T + u_i u'_i^T + B_i^T B'_i: (n, h, h)."
-    S = torch.baddbmm(b1a[:, :, None] * b1b[:, None, :], w1a, w1b.transpose(1, 2))   # two fused batched products, one output buffer
-    return S.baddbmm_(w2a.transpose(1, 2), w2b)
+    # S_i = [A_i | u_i | B_i^T] [A'_i | u'_i | B'_i^T]^T: one batched GEMM with inner size d + 1 + d_out, one output write
+    Fa = torch.cat([w1a, b1a[:, :, None], w2a.transpose(1, 2)], -1)
+    Fb = torch.cat([w1b, b1b[:, :, None], w2b.transpose(1, 2)], -1)
+    return torch.bmm(Fa, Fb.transpose(1, 2))
 
 def hidden_scores_loop(w1a, b1a, w2a, w1b, b1b, w2b)->Tensor:
     "Per-expert loop building one score matrix at a time (the baseline of the benchmark)."
@@ -271,7 +281,7 @@ class BarrierCurve:
     chord:Tensor # (T,) t*value(A) + (1-t)*value(B)
     barrier:float # max over t of (values - chord) (accuracy: chord - values)
     auc:float # trapezoid area of (values - chord) (accuracy: chord - values)
-    mode:str='loop' # 'vmap' or 'loop'
+    mode:str='loop' # 'path' (the metric's own batched path), 'vmap' or 'loop'
 
 def _check_states(state_a, state_b):
     for nm, s in (("state_a", state_a), ("state_b", state_b)):
@@ -305,13 +315,21 @@ def _eval_vmap(fn, state_a, state_b, data, ts):
         tot = v.double() if tot is None else tot + v.double(); cnt += holder[0]
     return (tot / cnt).cpu()
 
+def _eval_path(fn, state_a, state_b, data, ts):
+    "Sum of `fn.along_path` over the batches: the metric evaluates all t itself."
+    tot, cnt = None, 0
+    for batch in data:
+        v, c = fn.along_path(state_a, state_b, ts.to(next(iter(state_a.values())).device), batch)
+        tot = v.double() if tot is None else tot + v.double(); cnt += int(c)
+    return (tot / cnt).cpu()
+
 def loss_barrier(fn:Callable, # fn(state, batch) -> (sum of the metric over the batch, count)
                  state_a:dict, # model A (t = 1)
                  state_b:dict, # model B (t = 0)
                  data:Sequence, # batches passed to fn
                  *, n_points:int=25, # number of evenly spaced t in [0, 1]
                  higher_is_better:bool=False, # True for accuracy-like metrics
-                 batched:bool|str="auto", # True: vmap over t; False: loop; 'auto': vmap, else loop
+                 batched:bool|str="auto", # True: batched over t (fn.along_path if fn has one, else vmap); False: loop; 'auto': batched, else loop
                 )->BarrierCurve:
     "Barrier and whole interpolation curve of a metric between two state dicts."
     if not callable(fn): bad_arg("fn", "a callable fn(state, batch) -> (sum, count)", fn, TypeError)
@@ -326,6 +344,8 @@ def loss_barrier(fn:Callable, # fn(state, batch) -> (sum of the metric over the 
     ts = torch.linspace(0, 1, n_points, dtype=dt)
     mode = "loop"
     if batched is False: vals = _eval_loop(fn, state_a, state_b, data, ts)
+    elif callable(getattr(fn, "along_path", None)):
+        vals = _eval_path(fn, state_a, state_b, data, ts); mode = "path"
     else:
         try:
             with warnings.catch_warnings():
@@ -341,6 +361,81 @@ def loss_barrier(fn:Callable, # fn(state, batch) -> (sum of the metric over the 
     gap = (chord - vals) if higher_is_better else (vals - chord)
     auc = float(((gap[1:] + gap[:-1]) / 2 * (t64[1:] - t64[:-1])).sum())
     return BarrierCurve(t64, vals, chord, float(gap.max()), auc, mode)
+
+# %% ../../nbs/moe/02_matching.ipynb #860b2900
+LOSSES = ("cross_entropy", "accuracy")
+
+def _per_example(loss, out, y):
+    if loss == "cross_entropy": return torch.nn.functional.cross_entropy(out, y, reduction="none")
+    if loss == "accuracy": return (out.argmax(-1) == y).to(out.dtype)
+    return loss(out, y)
+
+class MoEMetric:
+    "`fn(state, (x, y)) -> (sum, count)` for one MoE layer given by its state dict, with an exact batched path over interpolation weights."
+    def __init__(self, loss:str|Callable="cross_entropy", # 'cross_entropy', 'accuracy' or loss(out (B, d_out), y (B,)) -> per-example (B,)
+                 gating:str="topk", # 'dense' or 'topk', as in `MoEFFN`
+                 k:int=2, # experts per token for 'topk'
+                 *, block_tokens:int=128, # tokens per block of the batched path
+                 max_elems:int=2**19, # bound on the entries of one chunk's (n, t, tokens, h) hidden tensor
+                ):
+        if not callable(loss): check_choice(loss, "loss", LOSSES)
+        self.loss, self.gating = loss, check_choice(gating, "gating", ("dense", "topk"))
+        self.k = check_int(k, "k", min=1); self.max_elems = check_int(max_elems, "max_elems", min=1)
+        self.block_tokens = check_int(block_tokens, "block_tokens", min=1)
+        from symlearn.moe.symmetry import layer_fn
+        self._f = layer_fn(gating, self.k)
+
+    def __call__(self, state:dict, batch)->tuple:
+        x, y = batch
+        return _per_example(self.loss, self._f(state, x), y).sum(), len(y)
+
+    def along_path(self, state_a:dict, # model A (t = 1)
+                   state_b:dict, # model B (t = 0)
+                   ts:Tensor, # (T,) weights of A
+                   batch, # (x (N, d), y (N,))
+                  )->tuple: # ((T,) sums of the metric at every t, N)
+        "The metric at t*A + (1-t)*B for every t, from one gate and one first-layer product per endpoint."
+        x, y = batch
+        a, b = state_a, state_b
+        N, n, h = x.shape[0], a["w1"].shape[0], a["w1"].shape[1]
+        shared = "shared_w1" in a
+        nb = min(N, max(1, self.block_tokens))                                      # token blocks: the hidden tensors stay in cache
+        c = max(1, self.max_elems // (n * nb * h))                                 # t values per chunk
+        T = len(ts); tot = torch.zeros(T, dtype=ts.dtype, device=ts.device); tl = ts.tolist()
+        buf = torch.empty(n, min(c, T), nb, h, dtype=x.dtype, device=x.device)          # hidden activations of one chunk, reused
+        o = a["w2"].shape[1]
+        W2 = torch.cat([a["w2"], b["w2"]], 1).transpose(1, 2)                         # (n, h, 2 o): both endpoints' second layers
+        for i in range(0, N, nb):
+            xb, yb = x[i:i + nb], y[i:i + nb]; Nb = xb.shape[0]
+            sB = xb @ b["gate.weight"].T + b["gate.bias"]; dS = xb @ a["gate.weight"].T + a["gate.bias"] - sB
+            hB = torch.baddbmm(b["b1"][:, None], xb.expand(n, Nb, -1), b["w1"].transpose(1, 2))            # (n, Nb, h): experts outermost
+            dH = torch.baddbmm(a["b1"][:, None], xb.expand(n, Nb, -1), a["w1"].transpose(1, 2)).sub_(hB)   # h_t = h_B + t (h_A - h_B)
+            if shared:
+                s_ = a["shared_w1"].shape[0]
+                gB = torch.baddbmm(b["shared_b1"][:, None], xb.expand(s_, Nb, -1), b["shared_w1"].transpose(1, 2))
+                dG = torch.baddbmm(a["shared_b1"][:, None], xb.expand(s_, Nb, -1), a["shared_w1"].transpose(1, 2)).sub_(gB)
+            for j in range(0, T, c):
+                t = ts[j:j + c]; C = len(t); t1 = t[:, None, None]; t2 = t[:, None, None, None]
+                s = torch.addcmul(sB, dS, t1)                                       # (C, Nb, n) gate scores
+                if self.gating == "dense": comb = torch.softmax(s, -1)
+                else:
+                    idx = topk_select(s, self.k)
+                    comb = torch.zeros_like(s).scatter_(-1, idx, torch.softmax(s.gather(-1, idx), -1))
+                hid = buf.view(-1)[:n * C * Nb * h].view(n, C, Nb, h)                  # contiguous, also for a short last chunk
+                for q in range(C): torch.add(hB, dH, alpha=tl[j + q], out=hid[:, q])    # h_B + t (h_A - h_B): one fused pass per t
+                hid = hid.relu_()                                                   # (n, C, Nb, h)
+                # relu(h_t) W2_t^T = t relu(h_t) W2_A^T + (1 - t) relu(h_t) W2_B^T: one GEMM per expert for the whole chunk
+                yAB = torch.bmm(hid.reshape(n, C * Nb, h), W2).reshape(n, C, Nb, 2 * o)
+                b2 = t1 * a["b2"] + (1 - t1) * b["b2"]                                # (C, n, o)
+                ye = torch.addcmul(yAB[..., o:], yAB[..., :o] - yAB[..., o:], t[None, :, None, None]) + b2.transpose(0, 1)[:, :, None]
+                yt = torch.einsum("cNn,ncNo->cNo", comb, ye)                          # mix the experts' outputs
+                if shared:
+                    g = torch.addcmul(gB, dG, t2).relu_()                           # (C, s, Nb, h)
+                    sw2 = t2 * a["shared_w2"] + (1 - t2) * b["shared_w2"]
+                    sb2 = t[:, None] * a["shared_b2"].sum(0) + (1 - t[:, None]) * b["shared_b2"].sum(0)
+                    yt = yt + torch.einsum("csNh,csoh->cNo", g, sw2) + sb2[:, None]
+                tot[j:j + C] += _per_example(self.loss, yt.reshape(-1, o), yb.repeat(C)).reshape(C, Nb).sum(1).to(tot.dtype)
+        return tot, N
 
 # %% ../../nbs/moe/02_matching.ipynb #8552b149
 @dataclass

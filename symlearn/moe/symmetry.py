@@ -109,6 +109,7 @@ MoEPerm.identity, MoEPerm.random = classmethod(_identity), classmethod(_random)
 # %% ../../nbs/moe/01_symmetry.ipynb #6fb09c3d
 def moe_keys(state:dict, # a state dict holding one MoE layer at `prefix`
              prefix:str="", # e.g. 'blocks.0.ffn.'
+             finite:bool=True, # also reject NaN/inf entries (False: shapes and dtypes only, for callers that check finiteness themselves)
             )->tuple: # (n_experts, d_hidden, d_model, d_out, n_shared)
     "Check the MoE tensors of `state` at `prefix` and return their sizes."
     if not isinstance(state, dict): bad_arg("state", "a state dict (dict of tensors)", state, TypeError)
@@ -119,11 +120,11 @@ def moe_keys(state:dict, # a state dict holding one MoE layer at `prefix`
     dims = {}
     for k, shp in (("w1", ("n", "h", "d")), ("b1", ("n", "h")), ("w2", ("n", "o", "h")), ("b2", ("n", "o")),
                    ("gate.weight", ("n", "d")), ("gate.bias", ("n",))):
-        check_tensor(state[prefix + k], f"state[{prefix + k!r}]", shape=shp, dims=dims, dtype="float")
+        check_tensor(state[prefix + k], f"state[{prefix + k!r}]", shape=shp, dims=dims, dtype="float", finite=finite)
     if prefix + "shared_w1" in state:
         for k, shp in (("shared_w1", (None, "h", "d")), ("shared_b1", ("s", "h")), ("shared_w2", ("s", "o", "h")), ("shared_b2", ("s", "o"))):
             if prefix + k not in state: bad_arg("state", f"all shared-expert keys {[prefix + k for k in _SHARED_KEYS]}", f"a dict missing {prefix + k!r}")
-            check_tensor(state[prefix + k], f"state[{prefix + k!r}]", shape=shp, dims=dims, dtype="float")
+            check_tensor(state[prefix + k], f"state[{prefix + k!r}]", shape=shp, dims=dims, dtype="float", finite=finite)
     s = state[prefix + "shared_w1"].shape[0] if prefix + "shared_w1" in state else 0
     return dims["n"][0], dims["h"][0], dims["d"][0], dims["o"][0], s
 

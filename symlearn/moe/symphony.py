@@ -155,7 +155,7 @@ def _router_forward(self, scores:Tensor, # gate scores (..., M)
                 m = torch.zeros(idx.shape[:-1].numel(), self.n_experts, dtype=self.graph.dtype, device=scores.device)
                 m.scatter_(1, idx.reshape(-1, self.k), 1.0)
                 C = coselection(m, probs.detach().reshape(-1, self.n_experts).to(m.dtype) if self.statistic == "confidence" else None)
-                self.graph.mul_(self.ema_decay).add_((1 - self.ema_decay) * C.to(self.graph))
+                self.graph.lerp_(C.to(self.graph), 1 - self.ema_decay)   # fused in-place EMA: A <- mu A + (1 - mu) C
         self.steps += 1
     return idx, w, route
 
