@@ -48,6 +48,17 @@ def rotate_set(X:torch.Tensor, # (B, N, 3) clouds
     return torch.einsum("bnj,bij->bni", X, R.to(X.dtype))
 
 @torch.no_grad()
+def _recalibrate_bn(model, X, batch, device):
+    "Batch-norm statistics recomputed as exact averages over the (augmented) training clouds, so evaluation matches training."
+    bns = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    if not bns: return
+    moms = [m.momentum for m in bns]
+    for m in bns: m.reset_running_stats(); m.momentum = None
+    model.train()
+    for i in range(0, len(X), batch): model(X[i:i + batch].to(device))
+    for m, mo in zip(bns, moms): m.momentum = mo
+
+@torch.no_grad()
 def _acc(model, X, y, batch, device):
     model.eval()
     p = torch.cat([model(X[i:i + batch].to(device)).argmax(-1).cpu() for i in range(0, len(X), batch)])
@@ -79,6 +90,7 @@ def _run_unit(cfg:dict, unit:dict, device)->dict:
             loss = F.cross_entropy(model(Xa[b].to(device)), ytr[b].to(device))
             opt.zero_grad(); loss.backward(); opt.step()
         sched.step(); ep_s.append(time.perf_counter() - t0)
+        _recalibrate_bn(model, Xa, cfg["batch"], device)
         acc = _acc(model, Xva, yva, cfg["batch"], device); curve.append(acc)
         if acc > best: best, state = acc, {k: v.detach().clone() for k, v in model.state_dict().items()}
     model.load_state_dict(state)
