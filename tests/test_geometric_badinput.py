@@ -4,7 +4,7 @@ import torch
 from symlearn.geometric.mesh import (Mesh, icosphere, fps, knn, ball_query, random_orthogonal, load_mesh, mirror_mesh, permute_mesh,
                                      normalize_mesh, face_normals, batch_meshes, transform_mesh)
 from symlearn.geometric.layers import EGNNLayer, EMNNLayer, EMNN, MeshHierarchy
-from symlearn.geometric.groups import rotation_group, check_group, GroupAveraged, GPointNet, FramePointNet, residual_angle
+from symlearn.geometric.groups import rotation_group, check_group, GroupAveraged, GPointNet, FramePointNet, residual_angle, ReynoldsPointConv
 from symlearn.geometric.data import synth_star, chiral_pairs, articulated_man, sample_points
 
 F64 = torch.float64
@@ -49,6 +49,7 @@ def test_bad_options():
     raises(TypeError, "`name`", rotation_group, 24)
     raises(ValueError, "`frames`", FramePointNet, 3, frames=6)
     raises(ValueError, "`backbone`", GPointNet, 3, backbone="dgcnn")
+    raises(TypeError, "`norm`", ReynoldsPointConv, 1, 4, norm="yes")
     raises(ValueError, "`mode`", face_normals, POS, FACES, "outward")
     raises(TypeError, "`strict`", EMNNLayer, 4, 4, strict="yes")
     raises(TypeError, "`hierarchy`", EMNN, 1, 3, hierarchy="true")

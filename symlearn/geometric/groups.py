@@ -156,6 +156,17 @@ def _mlp(dims:list, last_act:bool=True)->nn.Sequential:
         if i < len(dims) - 2 or last_act: mods.append(nn.ReLU())
     return nn.Sequential(*mods)
 
+def _he_relu_init(module:nn.Module, generator:torch.Generator|None)->None:
+    "He-uniform weights (±√(6/fan_in)) and zero biases for every Linear followed by a ReLU: keeps the signal through deep ReLU stacks."
+    with torch.no_grad():
+        for seq in module.modules():
+            if not isinstance(seq, nn.Sequential): continue
+            for a, b in zip(list(seq)[:-1], list(seq)[1:]):
+                if isinstance(a, nn.Linear) and isinstance(b, nn.ReLU):
+                    w = a.weight; bound = math.sqrt(6 / w.shape[1])
+                    w.copy_((torch.rand(w.shape, generator=generator, dtype=torch.float64) * 2 - 1) * bound)
+                    if a.bias is not None: a.bias.zero_()
+
 def group_offsets(D:Tensor, # (..., 3) offsets
                   G:Tensor, # (|G|, 3, 3) group
                  )->Tensor:
@@ -169,7 +180,8 @@ class ReynoldsPointConv(nn.Module):
                  group:str|Tensor="O", # finite group ('C1' = plain PointConv)
                  mlp_dim:int=16, # width of the per-neighbour feature MLP
                  weight_dims:tuple=(8, 8, 16), # weight net widths after the 3 input coordinates
-                 bandwidth:float=0.1, # Gaussian kernel bandwidth of the density estimate
+                 bandwidth:float=0.5, # Gaussian kernel bandwidth of the density estimate, in units of the cloud's RMS neighbour offset
+                 norm:bool=True, # batch-normalise the aggregated features (a per-channel affine map of invariants: keeps invariance)
                  generator:torch.Generator|None=None, # randomness of the initialisation
                 ):
         super().__init__()
@@ -180,8 +192,10 @@ class ReynoldsPointConv(nn.Module):
         self.feat = _mlp([in_dim, mlp_dim])
         self.wnet = _mlp([3] + list(weight_dims))
         self.dens = nn.Sequential(nn.Linear(1, 8), nn.ReLU(), nn.Linear(8, 1), nn.Sigmoid())
+        if not isinstance(norm, bool): bad_arg("norm", "a bool", norm, TypeError)
+        self.norm = nn.BatchNorm1d(mlp_dim * weight_dims[-1]) if norm else None
         self.out = nn.Sequential(nn.Linear(mlp_dim * weight_dims[-1], out_dim), nn.ReLU())
-        _init_params(self, generator)
+        _init_params(self, generator); _he_relu_init(self, generator)
     def forward(self, p:Tensor, # (B, N, 3) points
                 f:Tensor, # (B, N, in_dim) invariant features
                 centres:Tensor, # (B, M) indices of the centroids
@@ -192,11 +206,15 @@ class ReynoldsPointConv(nn.Module):
         q = p[bi, nbrs]                                             # (B, M, K, 3)
         D = q - p[bi[..., 0], centres][:, :, None]
         dq = (q[:, :, :, None] - q[:, :, None]).pow(2).sum(-1)      # (B, M, K, K)
+        r2 = D.pow(2).sum(-1).mean((1, 2), keepdim=True).clamp_min(torch.finfo(p.dtype).tiny)   # (B, 1, 1) mean squared offset: invariant
+        D = D / r2.sqrt()[..., None]; dq = dq / r2[..., None]        # unit-scale offsets at every level
         dens = torch.exp(-dq / (2 * self.bandwidth ** 2)).mean(-1, keepdim=True)
-        s = self.dens(1 / dens.clamp_min(1e-8))
+        inv = 1 / dens                                              # dens >= 1/K (the self term)
+        s = self.dens(inv / inv.amax(-2, keepdim=True))             # inverse density scaled to (0, 1] per neighbourhood
         W = self.wnet(group_offsets(D, self.G)).mean(-2)           # (B, M, K, Cw)  Reynolds average of the weight net
         h = self.feat(f[bi, nbrs]) * s                              # (B, M, K, Cm)
         z = torch.einsum("bmkc,bmkw->bmcw", h, W).flatten(2)
+        if self.norm is not None: z = self.norm(z.transpose(1, 2)).transpose(1, 2)
         return self.out(z)
 
 class ReynoldsPointNet2(nn.Module):
@@ -213,7 +231,7 @@ class ReynoldsPointNet2(nn.Module):
         self.register_buffer("G", _group(group).clone().to(torch.get_default_dtype()))
         self.first = _Split([3, in_dim], hidden)
         self.rest = nn.Sequential(nn.ReLU(), nn.Linear(hidden, out_dim), nn.ReLU())
-        _init_params(self, generator)
+        _init_params(self, generator); _he_relu_init(self, generator)
     def forward(self, p:Tensor, f:Tensor, centres:Tensor, nbrs:Tensor)->Tensor:
         "(B, M, out_dim) features at the centroids (arguments as in `ReynoldsPointConv`)."
         B = p.shape[0]; bi = torch.arange(B, device=p.device)[:, None, None]
@@ -242,6 +260,7 @@ class GPointNet(nn.Module):
         self.levels = nn.ModuleList(L(dims[i], dims[i + 1], G, generator=generator) for i in range(len(widths)))
         self.glob = _mlp([widths[-1], 128]); self.head = _mlp([128, 64, n_classes], last_act=False)
         _init_params(self.glob, generator); _init_params(self.head, generator)
+        _he_relu_init(self.glob, generator); _he_relu_init(self.head, generator)
     def forward(self, X:Tensor, # (B, N, 3) or (N, 3) point clouds
                )->Tensor:
         "(B, n_classes) (or (n_classes,)) logits; invariant to the group."

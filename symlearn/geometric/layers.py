@@ -11,7 +11,7 @@ import torch
 from torch import Tensor, nn
 import torch.nn.functional as F
 from ..core import check_tensor, check_int, check_scalar, check_choice, bad_arg
-from .mesh import (Mesh, graph_mean, face_normals, normalize_mesh, vertex_area, fps, knn,
+from .mesh import (Mesh, graph_mean, face_normals, _cross_normals, normalize_mesh, vertex_area, fps, knn,
                                      ball_query, _check_gen)
 
 # %% auto #0
@@ -165,8 +165,9 @@ class EMNNLayer(EGNNLayer):
         f = mesh.faces
         N, Fn = x.shape[0], f.shape[0]
         if Fn == 0: return None, None
-        n = face_normals(x, f, self.normals, mesh.batch, self.eps, self.strict)   # (F, 3[, C])
-        area = (0.5 * torch.linalg.cross(x[f[:, 1]] - x[f[:, 0]], x[f[:, 2]] - x[f[:, 0]], dim=1).norm(dim=1)).reshape(Fn, -1)
+        cr = _cross_normals(x, f)                                  # (F, 3[, C]) raw cross products, computed once
+        n = cr if self.normals == "raw" else face_normals(x, f, self.normals, mesh.batch, self.eps, self.strict)
+        area = (0.5 * cr.norm(dim=1)).reshape(Fn, -1)
         if self.face_message == "corner":
             v = f.T.reshape(-1)                                   # corners: all a, then all b, then all c
             u, w = f[:, [1, 2, 0]].T.reshape(-1), f[:, [2, 0, 1]].T.reshape(-1)

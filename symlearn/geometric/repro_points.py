@@ -25,9 +25,9 @@ CONFIGS = {
     "quick": {"groups": ["C1", "O"], "augs": ["none"], "n_classes": 3, "n_train": 4, "n_val": 2, "n_test": 4, "n_points": 64,
               "subdiv": 2, "centres": [16, 4], "k": [8, 4], "widths": [8, 16], "epochs": 1, "batch": 8, "lr": 1e-3,
               "angles": [0, 45, 90, 180], "seeds": 1, "data_seed": 0, "backbone": "pointconv"},
-    "full": {"groups": ["C1", "C4", "T", "O", "Ico"], "augs": ["none", "z", "so3"], "n_classes": 8, "n_train": 12, "n_val": 4,
-             "n_test": 16, "n_points": 128, "subdiv": 3, "centres": [32, 8], "k": [12, 8], "widths": [32, 64], "epochs": 15,
-             "batch": 16, "lr": 2e-3, "angles": list(range(0, 181, 15)), "seeds": 3, "data_seed": 0, "backbone": "pointconv"},
+    "full": {"groups": ["C1", "C4", "T", "O", "Ico"], "augs": ["none", "z", "so3"], "n_classes": 8, "n_train": 24, "n_val": 4,
+             "n_test": 16, "n_points": 128, "subdiv": 3, "centres": [32, 8], "k": [12, 8], "widths": [32, 64], "epochs": 12,
+             "batch": 16, "lr": 3e-3, "angles": list(range(0, 181, 15)), "seeds": 3, "data_seed": 0, "backbone": "pointconv"},
 }
 TESTS = ("aligned", "z", "so3")
 
@@ -46,6 +46,17 @@ def rotate_set(X:torch.Tensor, # (B, N, 3) clouds
     if kind == "z": R = torch.stack([_rz(float(t)) for t in torch.rand(X.shape[0], generator=g, dtype=torch.float64) * 2 * math.pi])
     else: R = torch.stack([random_orthogonal(1, g) for _ in range(X.shape[0])])
     return torch.einsum("bnj,bij->bni", X, R.to(X.dtype))
+
+@torch.no_grad()
+def _recalibrate_bn(model, X, batch, device):
+    "Batch-norm statistics recomputed as exact averages over the (augmented) training clouds, so evaluation matches training."
+    bns = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    if not bns: return
+    moms = [m.momentum for m in bns]
+    for m in bns: m.reset_running_stats(); m.momentum = None
+    model.train()
+    for i in range(0, len(X), batch): model(X[i:i + batch].to(device))
+    for m, mo in zip(bns, moms): m.momentum = mo
 
 @torch.no_grad()
 def _acc(model, X, y, batch, device):
@@ -79,6 +90,7 @@ def _run_unit(cfg:dict, unit:dict, device)->dict:
             loss = F.cross_entropy(model(Xa[b].to(device)), ytr[b].to(device))
             opt.zero_grad(); loss.backward(); opt.step()
         sched.step(); ep_s.append(time.perf_counter() - t0)
+        _recalibrate_bn(model, Xa, cfg["batch"], device)
         acc = _acc(model, Xva, yva, cfg["batch"], device); curve.append(acc)
         if acc > best: best, state = acc, {k: v.detach().clone() for k, v in model.state_dict().items()}
     model.load_state_dict(state)
