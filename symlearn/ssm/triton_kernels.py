@@ -25,6 +25,27 @@ def _expm1(x):
     return tl.where(tl.abs(x) < 0.1, p * x, tl.exp(x) - 1.0)
 
 @triton.jit
+def _discretise(dt, xt, Bt, Av, ZOH: tl.constexpr):
+    "One step's (a, c, ΔA, u): a = exp(ΔA), c = Δ (Euler) or (exp(ΔA) - 1)/A (ZOH), u = c x B."
+    dA = dt[:, None] * Av
+    a = tl.exp(dA)
+    if ZOH: c = tl.where(Av == 0, dt[:, None], _expm1(dA) / tl.where(Av == 0, 1.0, Av))
+    else: c = dt[:, None] + 0.0 * Av
+    return a, c, dA, c * xt[:, None] * Bt[None, :]
+
+@triton.jit
+def _state_step(h, vr, vi, a, u, P, Q, AL, MODE: tl.constexpr):
+    "h_t from h_{t-1}: vanilla (MODE 0), real momentum v_t = β v + α u (1), complex momentum (2)."
+    if MODE == 1:
+        vr = P * vr + AL * u; h = a * h + vr
+    elif MODE == 2:
+        r = P * vr - Q * vi + AL * u; vi = Q * vr + P * vi; vr = r; h = a * h + vr
+    else:
+        h = a * h + u
+    return h, vr, vi
+
+
+@triton.jit
 def _tr_fwd(x, dl, A, Bm, Cm, Dv, z, br, bi, al, h0, vr0, vi0, y, hT, vrT, viT, ck_h, ck_vr, ck_vi,
             L, Dd, N, S, K,
             MODE: tl.constexpr, ZOH: tl.constexpr, HAS_Z: tl.constexpr, SAVE: tl.constexpr,
@@ -46,22 +67,14 @@ def _tr_fwd(x, dl, A, Bm, Cm, Dv, z, br, bi, al, h0, vr0, vi0, y, hT, vrT, viT, 
         row = (b * L + t) * Dd + od
         xt = tl.load(x + row, mask=md, other=0.0); dt = tl.load(dl + row, mask=md, other=0.0)
         Bt = tl.load(Bm + (b * L + t) * N + on, mask=mn, other=0.0); Ct = tl.load(Cm + (b * L + t) * N + on, mask=mn, other=0.0)
-        dA = dt[:, None] * Av
-        a = tl.exp(dA)
-        if ZOH: c = tl.where(Av == 0, dt[:, None], _expm1(dA) / tl.where(Av == 0, 1.0, Av))
-        else: c = dt[:, None] + 0.0 * Av
-        u = c * xt[:, None] * Bt[None, :]
-        if MODE == 0:
-            h = a * h + u
-        elif MODE == 1:
-            vr = P * vr + AL * u; h = a * h + vr
-        else:
-            r = P * vr - Q * vi + AL * u; vi = Q * vr + P * vi; vr = r; h = a * h + vr
+        a, c, dA, u = _discretise(dt, xt, Bt, Av, ZOH)
+        h, vr, vi = _state_step(h, vr, vi, a, u, P, Q, AL, MODE)
         acc = tl.sum(h * Ct[None, :], axis=1) + Dvv * xt
         if HAS_Z:
             zt = tl.load(z + row, mask=md, other=0.0); acc = acc * zt * tl.sigmoid(zt)
         tl.store(y + row, acc, mask=md)
     tl.store(hT + st, h, mask=m2); tl.store(vrT + st, vr, mask=m2); tl.store(viT + st, vi, mask=m2)
+
 
 # %% ../../nbs/ssm/03_triton.ipynb #98570e1d
 @triton.jit
@@ -92,17 +105,8 @@ def _tr_bwd(x, dl, A, Bm, Cm, Dv, z, br, bi, al, ck_h, ck_vr, ck_vi, gy_in, ghT,
                 row = (b * L + t) * Dd + od
                 xt = tl.load(x + row, mask=md, other=0.0); dt = tl.load(dl + row, mask=md, other=0.0)
                 Bt = tl.load(Bm + (b * L + t) * N + on, mask=mn, other=0.0)
-                dA = dt[:, None] * Av
-                a = tl.exp(dA)
-                if ZOH: c = tl.where(Av == 0, dt[:, None], _expm1(dA) / tl.where(Av == 0, 1.0, Av))
-                else: c = dt[:, None] + 0.0 * Av
-                u = c * xt[:, None] * Bt[None, :]
-                if MODE == 0:
-                    h = a * h + u
-                elif MODE == 1:
-                    vr = P * vr + AL * u; h = a * h + vr
-                else:
-                    r = P * vr - Q * vi + AL * u; vi = Q * vr + P * vi; vr = r; h = a * h + vr
+                a, c, dA, u = _discretise(dt, xt, Bt, Av, ZOH)
+                h, vr, vi = _state_step(h, vr, vi, a, u, P, Q, AL, MODE)
                 off = base + (j + 1) * BLOCK_D * BLOCK_N + tile
                 tl.store(sc_h + off, h); tl.store(sc_vr + off, vr); tl.store(sc_vi + off, vi)
         tl.debug_barrier()
@@ -116,11 +120,7 @@ def _tr_bwd(x, dl, A, Bm, Cm, Dv, z, br, bi, al, ck_h, ck_vr, ck_vi, gy_in, ghT,
                 prev = base + j * BLOCK_D * BLOCK_N + tile
                 hp = tl.load(sc_h + prev); vrp = tl.load(sc_vr + prev); vip = tl.load(sc_vi + prev)
                 hc = tl.load(sc_h + prev + BLOCK_D * BLOCK_N)
-                dA = dt[:, None] * Av
-                a = tl.exp(dA)
-                if ZOH: c = tl.where(Av == 0, dt[:, None], _expm1(dA) / tl.where(Av == 0, 1.0, Av))
-                else: c = dt[:, None] + 0.0 * Av
-                u = c * xt[:, None] * Bt[None, :]
+                a, c, dA, u = _discretise(dt, xt, Bt, Av, ZOH)
                 if HAS_Z:
                     zt = tl.load(z + row, mask=md, other=0.0); sig = tl.sigmoid(zt)
                     pre = tl.sum(hc * Ct[None, :], axis=1) + Dvv * xt
