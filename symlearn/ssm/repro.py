@@ -33,7 +33,7 @@ ARMS = {
     # ablation: the released code's Δ/A initialisation (|A| ≈ 0.02–0.37, Δ ≈ 0.69), applied to both arms alike
     "mamba-mmainit": dict(mixer="mamba", init="mma"),
     "momentum-gm-mmainit": dict(mixer="momentum", beta=0.9, alpha=0.1, init="mma"),
-    # optional arms of the spec: β = 0.5 (raw and gain-matched) and a learnable β, α per channel (started gain-matched)
+    # optional arms (ours, not the paper's): β = 0.5 (raw and gain-matched) and a learnable β, α per channel (started gain-matched)
     "momentum-b05": dict(mixer="momentum", beta=0.5, alpha=1.0),
     "momentum-gm-b05": dict(mixer="momentum", beta=0.5, alpha=0.5),
     "momentum-learn": dict(mixer="momentum", beta=0.9, alpha=0.1, learnable=True),
