@@ -387,21 +387,22 @@ def _route(sB, dS, ts, gating, k):
     return torch.zeros_like(s).scatter_(-1, idx, e / e.sum(-1, keepdim=True))
 
 def _served_order(act):
-    "Token order and sort keys making the tokens an expert serves at any t of a chunk a contiguous range."
-    # act (N, T): token serves the expert at t. Tokens served on a prefix [0, last] of t come first (by last), then
+    "Per expert, a token order and sort keys making the tokens it serves at any t of a chunk a contiguous range."
+    # act (T, N, n): token serves the expert at t. Tokens served on a prefix [0, last] of t come first (by last), then
     # those served on every t or on any other pattern (always computed), then those served on a suffix [first, T-1] (by
-    # first); never-served tokens are dropped. A chunk [j, j+c) needs the keys in [j, T + c + j]: one slice.
-    T = act.shape[1]
-    cnt = act.sum(1); served = cnt > 0
-    first = act.to(torch.uint8).argmax(1); last = T - 1 - act.flip(1).to(torch.uint8).argmax(1)
+    # first); never-served tokens go last and are cut off. A chunk [j, j+c) needs the keys in [j, T + c + j]: one slice.
+    # Reductions run over t, the outer dimension, for all experts at once.
+    T = act.shape[0]
+    ti = torch.arange(T, device=act.device).view(T, *[1] * (act.ndim - 1))
+    cnt = act.sum(0); served = cnt > 0
+    first = torch.where(act, ti, T).amin(0); last = torch.where(act, ti, -1).amax(0)
     interval = (last - first + 1) == cnt
     key = torch.full_like(cnt, T)
     key = torch.where(interval & (first == 0) & (last < T - 1), last, key)
     key = torch.where(interval & (first > 0) & (last == T - 1), T + 1 + first, key)
-    key = torch.where(served, key, torch.full_like(key, 3 * T))
-    keys, order = torch.sort(key, stable=True)
-    m = int(served.sum())
-    return order[:m], keys[:m]
+    key = torch.where(served, key, 3 * T)
+    keys, order = torch.sort(key, dim=0, stable=True)                            # (N, n)
+    return order.T.contiguous(), keys.T.contiguous(), served.sum(0).tolist()    # (n, N), (n, N), served tokens per expert
 
 def _expert_along_path(hB, dH, W2, w, ts, max_elems, out, order=None, keys=None):
     "Adds sum over t-chunks of w * (relu(hB + t dH) W2B^T + t relu(hB + t dH) dW2^T) into out (N, T, o), W2 = [W2B | dW2] (h, 2o)."
@@ -470,10 +471,11 @@ class MoEMetric:
             # first layers at the endpoints only: h_t = h_B + t (h_A - h_B)
             hB = torch.baddbmm(b["b1"][:, None], xb.expand(n, Nb, -1), b["w1"].transpose(1, 2))            # (n, Nb, h)
             dH = torch.baddbmm(a["b1"][:, None], xb.expand(n, Nb, -1), a["w1"].transpose(1, 2)).sub_(hB)
+            W = comb.permute(2, 1, 0).contiguous()                                   # (n, Nb, T) weight of each expert
+            if self.gating != "dense": orders, keys, ms = _served_order(comb != 0)
             for e in range(n):
-                w = comb[:, :, e].T                                                  # (Nb, T) weight of expert e
-                order, keys = (None, None) if self.gating == "dense" else _served_order(w != 0)
-                _expert_along_path(hB[e], dH[e], W2[e], w, ts, self.max_elems, out, order, keys)
+                if self.gating == "dense": _expert_along_path(hB[e], dH[e], W2[e], W[e], ts, self.max_elems, out)
+                else: _expert_along_path(hB[e], dH[e], W2[e], W[e], ts, self.max_elems, out, orders[e, :ms[e]], keys[e, :ms[e]])
             if shared:
                 s_ = a["shared_w1"].shape[0]; ones = torch.ones(Nb, T, dtype=x.dtype, device=x.device)
                 gB = torch.baddbmm(b["shared_b1"][:, None], xb.expand(s_, Nb, -1), b["shared_w1"].transpose(1, 2))
