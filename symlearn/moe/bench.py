@@ -51,15 +51,21 @@ def _interleaved(fns, reps, device=torch.device("cpu")):
             sync(); t0 = clk(); f(); sync(); t.append(clk() - t0)
     return [float(np.median(t)) for t in ts]
 
-def _profile_ms(fn, reps=5, top=6):
-    "Self time per call (ms) of the `top` heaviest operators of `fn` under torch.profiler, and the total."
+def _profile_ms(fns, reps=5, top=6):
+    "Per path: median over interleaved profiled calls (torch.profiler, wall time) of the total and of the `top` heaviest operators' self time, in ms."
     from torch.profiler import profile, ProfilerActivity
-    fn()
-    with profile(activities=[ProfilerActivity.CPU]) as prof:
-        for _ in range(reps): fn()
-    ev = sorted(prof.key_averages(), key=lambda e: -e.self_cpu_time_total)
-    tot = sum(e.self_cpu_time_total for e in ev) / reps / 1e3
-    return {"total_ms": tot, "ops_ms": {e.key: e.self_cpu_time_total / reps / 1e3 for e in ev[:top]}}
+    per = [[] for _ in fns]
+    for f in fns: f()
+    for _ in range(reps):
+        for f, acc in zip(fns, per):
+            with profile(activities=[ProfilerActivity.CPU]) as prof: f()
+            acc.append({e.key: e.self_cpu_time_total / 1e3 for e in prof.key_averages()})
+    out = []
+    for acc in per:
+        ops = {k_: float(np.median([a.get(k_, 0.0) for a in acc])) for k_ in set().union(*acc)}
+        out.append({"total_ms": float(np.median([sum(a.values()) for a in acc])),
+                    "ops_ms": dict(sorted(ops.items(), key=lambda kv: -kv[1])[:top])})
+    return out
 
 def _sgemm_gflops(device, n=1024, reps=5):
     "Attained float32 GEMM rate (GFLOP/s) of a large square product: the ceiling for any GEMM-bound path."
@@ -99,8 +105,7 @@ def _matching_rows(quick, device, reps):
                  "identical_permutations": all(np.array_equal(x, y) for x, y in zip(p1, p2)), "target": ">= 3x, identical permutations",
                  "gemm_floor_ms": 1e3 * t_floor, "loop_matmuls_ms": 1e3 * t_loop_mm, "speedup_bound": t_loop / t_floor,
                  "gemm_gflops": flops / t_floor / 1e9, "sgemm_gflops_1024": _sgemm_gflops(device),
-                 "profile_fast": None if quick else _profile_ms(lambda: hidden_scores(*args)),
-                 "profile_loop": None if quick else _profile_ms(lambda: hidden_scores_loop(*args)),
+                 **dict(zip(("profile_fast", "profile_loop"), [None, None] if quick else _profile_ms([lambda: hidden_scores(*args), lambda: hidden_scores_loop(*args)]))),
                  "peak_MiB": _peak(lambda: hidden_scores(*args), device), "peak_MiB_baseline": _peak(lambda: hidden_scores_loop(*args), device)})
     ratios["hidden_scores_speedup"] = t_loop / t_fast
     hs = (64, 128, 256) if quick else (128, 512, 2048)
@@ -126,7 +131,7 @@ def _barrier_row(quick, device, reps, N=360):
     return ({"case": f"barrier curve 25 pts, top-2 MoE n={n} d={d} h={h}, N={N} (float64)", "fast_ms": 1e3 * t_b, "baseline_ms": 1e3 * t_l,
              "speedup": t_l / t_b, "max_abs_diff": float((cb.values - cl.values).abs().max()), "mode": cb.mode,
              "peak_MiB_batched": _peak(fb, device), "peak_MiB_loop": _peak(fl, device), "target": ">= 2x, equal to 1e-10",
-             "profile_batched": None if quick else _profile_ms(fb, reps=3), "profile_loop": None if quick else _profile_ms(fl, reps=3)},
+             **dict(zip(("profile_batched", "profile_loop"), [None, None] if quick else _profile_ms([fb, fl])))},
             t_l / t_b)
 
 def _fwd_bwd(m, x):
