@@ -51,8 +51,8 @@ def _interleaved(fns, reps, device=torch.device("cpu")):
             sync(); t0 = clk(); f(); sync(); t.append(clk() - t0)
     return [float(np.median(t)) for t in ts]
 
-def _profile_ms(fns, reps=5, top=6):
-    "Per path: median over interleaved profiled calls (torch.profiler, wall time) of the total and of the `top` heaviest operators' self time, in ms."
+def _profile_ms(fns, reps=7, top=6):
+    "Per path: minimum over interleaved profiled calls (torch.profiler, wall time: the least disturbed call) of the total and of the `top` heaviest operators' self time, in ms."
     from torch.profiler import profile, ProfilerActivity
     per = [[] for _ in fns]
     for f in fns: f()
@@ -62,8 +62,8 @@ def _profile_ms(fns, reps=5, top=6):
             acc.append({e.key: e.self_cpu_time_total / 1e3 for e in prof.key_averages()})
     out = []
     for acc in per:
-        ops = {k_: float(np.median([a.get(k_, 0.0) for a in acc])) for k_ in set().union(*acc)}
-        out.append({"total_ms": float(np.median([sum(a.values()) for a in acc])),
+        ops = {k_: float(np.min([a.get(k_, 0.0) for a in acc])) for k_ in set().union(*acc)}
+        out.append({"total_ms": float(np.min([sum(a.values()) for a in acc])),
                     "ops_ms": dict(sorted(ops.items(), key=lambda kv: -kv[1])[:top])})
     return out
 
