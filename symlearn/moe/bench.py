@@ -77,7 +77,7 @@ def _state(n, d, h, dtype, device, seed, d_out=None, k=2):
     m = MoEFFN(d, n, h, k=k, d_out=d_out, dtype=dtype, generator=torch.Generator().manual_seed(seed))
     return {k_: v.detach().to(device) for k_, v in m.state_dict().items()}
 
-def _matching_rows(quick, device, reps):
+def _matching_rows(quick, device, reps, profiles):
     rows, ratios = [], {}
     n, d, h = (16, 64, 256)
     a, b = _state(n, d, h, torch.float64, device, 0), _state(n, d, h, torch.float64, device, 1)
@@ -88,7 +88,8 @@ def _matching_rows(quick, device, reps):
     rel = float(((C1.cpu() - C2).abs() / C2.abs().clamp_min(1e-300)).max())
     if not rel <= 1e-10: raise AssertionError(f"bench moe: Gram cost fast path differs from the double loop (max rel diff {rel:.3g})")
     rows.append({"case": f"Gram cost n={n} d={d} h={h} (float32 timing, float64 check)", "fast_ms": 1e3 * t_fast, "baseline_ms": 1e3 * t_loop,
-                 "speedup": t_loop / t_fast, "max_rel_diff": rel, "target": ">= 10x, rel diff <= 1e-10"})
+                 "speedup": t_loop / t_fast, "max_rel_diff": rel, "target": ">= 10x, rel diff <= 1e-10",
+                 "peak_MiB": _peak(lambda: expert_cost(a, b, "gram"), device), "peak_MiB_baseline": _peak(lambda: expert_cost_loop(a, b, "gram"), device)})
     ratios["gram_cost_speedup"] = t_loop / t_fast
     args = (a["w1"], a["b1"], a["w2"], b["w1"], b["b1"], b["w2"])
     p1 = [linear_sum_assignment(S1[i].cpu().numpy(), maximize=True)[1] for i in range(n)]
@@ -105,9 +106,9 @@ def _matching_rows(quick, device, reps):
                  "identical_permutations": all(np.array_equal(x, y) for x, y in zip(p1, p2)), "target": ">= 3x, identical permutations",
                  "gemm_floor_ms": 1e3 * t_floor, "loop_matmuls_ms": 1e3 * t_loop_mm, "speedup_bound": t_loop / t_floor,
                  "gemm_gflops": flops / t_floor / 1e9, "sgemm_gflops_1024": _sgemm_gflops(device),
-                 **dict(zip(("profile_fast", "profile_loop"), [None, None] if quick else _profile_ms([lambda: hidden_scores(*args), lambda: hidden_scores_loop(*args)]))),
                  "peak_MiB": _peak(lambda: hidden_scores(*args), device), "peak_MiB_baseline": _peak(lambda: hidden_scores_loop(*args), device)})
     ratios["hidden_scores_speedup"] = t_loop / t_fast
+    if not quick: profiles["hidden_scores"] = dict(zip(("batched", "loop"), _profile_ms([lambda: hidden_scores(*args), lambda: hidden_scores_loop(*args)])))
     hs = (64, 128, 256) if quick else (128, 512, 2048)
     ts = []
     for hh in hs:
@@ -118,7 +119,7 @@ def _matching_rows(quick, device, reps):
     ratios["hidden_matching_loglog_slope"] = slope
     return rows, ratios
 
-def _barrier_row(quick, device, reps, N=360):
+def _barrier_row(quick, device, reps, profiles, N=360):
     n, d, h = 4, 64, 256
     a, b = _state(n, d, h, torch.float64, device, 4, d_out=10), _state(n, d, h, torch.float64, device, 5, d_out=10)
     g = torch.Generator().manual_seed(0)
@@ -128,10 +129,10 @@ def _barrier_row(quick, device, reps, N=360):
     if not float((cb.values - cl.values).abs().max()) <= 1e-10: raise AssertionError("bench moe: batched barrier curve differs from the loop")
     fb, fl = lambda: loss_barrier(fn, a, b, [(x, y)], batched=True), lambda: loss_barrier(fn, a, b, [(x, y)], batched=False)
     t_b, t_l = _interleaved([fb, fl], reps, device)
+    if not quick: profiles[f"barrier_N{N}"] = dict(zip(("batched", "loop"), _profile_ms([fb, fl])))
     return ({"case": f"barrier curve 25 pts, top-2 MoE n={n} d={d} h={h}, N={N} (float64)", "fast_ms": 1e3 * t_b, "baseline_ms": 1e3 * t_l,
              "speedup": t_l / t_b, "max_abs_diff": float((cb.values - cl.values).abs().max()), "mode": cb.mode,
-             "peak_MiB_batched": _peak(fb, device), "peak_MiB_loop": _peak(fl, device), "target": ">= 2x, equal to 1e-10",
-             **dict(zip(("profile_batched", "profile_loop"), [None, None] if quick else _profile_ms([fb, fl])))},
+             "peak_MiB_batched": _peak(fb, device), "peak_MiB_loop": _peak(fl, device), "target": ">= 2x, equal to 1e-10"},
             t_l / t_b)
 
 def _fwd_bwd(m, x):
@@ -171,10 +172,11 @@ def bench_moe(quick:bool=False, # smaller sizes (CI)
     if dev.type == "cpu": torch.set_num_threads(1)
     try:
         reps = 3 if quick else 21
-        r1, q1 = _matching_rows(quick, dev, reps)
-        r2, q2 = _barrier_row(quick, dev, reps)
-        r2s, q2s = _barrier_row(quick, dev, reps, N=32)
+        profiles = {}   # full runs: per-operator profiles (torch.profiler) of the matching and barrier rows
+        r1, q1 = _matching_rows(quick, dev, reps, profiles)
+        r2, q2 = _barrier_row(quick, dev, reps, profiles)
+        r2s, q2s = _barrier_row(quick, dev, reps, profiles, N=32)
         r3, q3 = _layer_rows(quick, dev, reps)
         return {"rows": r1 + [r2, r2s] + r3, "ratios": {**q1, "barrier_batched_speedup": q2, "barrier_batched_speedup_N32": q2s, **q3}, "device": str(dev),
-                "clock": "thread CPU time" if dev.type == "cpu" else "wall time", "reps": reps}
+                "clock": "thread CPU time" if dev.type == "cpu" else "wall time", "reps": reps, "profiles": profiles}
     finally: torch.set_num_threads(threads)
