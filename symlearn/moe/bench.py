@@ -1,4 +1,4 @@
-"""`symlearn bench moe`: every fast path against the baseline a user would write, measured in the same run, with ratios, equality checks and (on CUDA) peak memory.
+"""`symlearn bench moe`: every fast path against the baseline a user would write, measured in the same run, with ratios, equality checks, peak memory and, for the hidden-scores and barrier rows, where the time goes.
 
 Docs: https://symlearn.github.io/symlearn/moe/bench.html.md"""
 
