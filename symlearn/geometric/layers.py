@@ -15,7 +15,7 @@ from .mesh import (Mesh, graph_mean, face_normals, _cross_normals, normalize_mes
                                      ball_query, _check_gen)
 
 # %% auto #0
-__all__ = ['EGNNLayer', 'EMNNLayer', 'NonEqLayer', 'MeshHierarchy', 'vertex_normals', 'EMNN']
+__all__ = ['EGNNLayer', 'EMNNLayer', 'layer_reference', 'NonEqLayer', 'MeshHierarchy', 'vertex_normals', 'EMNN']
 
 # %% ../../nbs/geometric/01_layers.ipynb #187e0664
 class _Split(nn.Module):
@@ -101,20 +101,21 @@ class EGNNLayer(nn.Module):
         _init_params(self, generator, self._gains())
     def _edge_part(self, h, x, mesh):
         src, dst = mesh.edge_index
-        d = x[src] - x[dst]                                       # (E, 3[, C])
-        r2 = d.pow(2).sum(1).reshape(d.shape[0], -1)              # (E, C)
-        hi, hj = self.phi_e1.block(0, h), self.phi_e1.block(1, h)
-        pre = hi[dst] + hj[src] + self.phi_e1.block(2, r2)
-        if self.edge_attr: pre = pre + self.phi_e1.block(3, (1 / mesh.degree.to(h.dtype).clamp_min(1))[src, None])
-        m = F.silu(self.phi_e2(F.silu(pre + self.phi_e1.bias)))
+        N, E, C, W = x.shape[0], src.shape[0], self.channels, self.phi_e1
+        d = x.index_select(0, src) - x.index_select(0, dst)        # (E, 3[, C])
+        r2 = d.square().sum(1).reshape(E, C)                        # (E, C)
+        hi = W.block(0, h)                                          # receiver part, once per vertex
+        hj = W.block(1, h) + W.bias                                 # sender part and bias, once per vertex
+        if self.edge_attr: hj = hj + mesh.inv_degree(h.dtype)[:, None] * W.weight[:, 2 * self.in_dim + C]
+        o = 2 * self.in_dim
+        pre = torch.addmm(hi.index_select(0, dst) + hj.index_select(0, src), r2, W.weight[:, o:o + C].T)
+        m = F.silu(self.phi_e2(F.silu(pre)))                        # (E, H)
         w = self.phi_x(m)
-        if self.channels == 1: push = d * w
-        else: push = d @ w.reshape(-1, self.channels, self.channels)
-        N = x.shape[0]
+        push = d * w if C == 1 else d @ w.reshape(E, C, C)
         dx = torch.zeros_like(x).index_add_(0, dst, push)
-        msum = torch.zeros(N, self.hidden, dtype=h.dtype, device=h.device).index_add_(0, dst, m)
+        msum = h.new_zeros(N, self.hidden).index_add_(0, dst, m)
         if self.aggr == "mean":
-            deg = torch.zeros(N, dtype=h.dtype, device=h.device).index_add_(0, dst, torch.ones_like(dst, dtype=h.dtype)).clamp_min(1)
+            deg = mesh.degree.to(h.dtype).clamp_min(1)              # in-degree (messages received)
             dx = dx / deg.reshape((N,) + (1,) * (x.ndim - 1)); msum = msum / deg[:, None]
         return dx, msum
     def _update_h(self, h, *parts):
@@ -162,29 +163,34 @@ class EMNNLayer(EGNNLayer):
         if self.normals is not None: g[id(self.phi_n[2].weight)] = self.coord_gain
         return g
     def _face_part(self, h, x, mesh):
-        f = mesh.faces
-        N, Fn = x.shape[0], f.shape[0]
+        Fn = mesh.n_faces
         if Fn == 0: return None, None
-        cr = _cross_normals(x, f)                                  # (F, 3[, C]) raw cross products, computed once
-        n = cr if self.normals == "raw" else face_normals(x, f, self.normals, mesh.batch, self.eps, self.strict)
-        area = (0.5 * cr.norm(dim=1)).reshape(Fn, -1)
+        N, C, H, W = x.shape[0], self.channels, self.hidden, self.phi_f1
+        v = mesh.corners                                            # (3F,) all first corners, then second, then third
+        xc = x.index_select(0, v).reshape((3, Fn) + x.shape[1:])    # corner positions (3, F, 3[, C])
+        cr = torch.linalg.cross(xc[1] - xc[0], xc[2] - xc[0], dim=1)  # (F, 3[, C]) raw cross products, computed once
+        n = cr if self.normals == "raw" else face_normals(x, mesh.faces, self.normals, mesh.batch, self.eps, self.strict)
+        area = (0.5 * cr.norm(dim=1)).reshape(Fn, C)
+        sh = (3, Fn, 1) if C == 1 else (3, Fn, 1, C)
         if self.face_message == "corner":
-            v = f.T.reshape(-1)                                   # corners: all a, then all b, then all c
-            u, w = f[:, [1, 2, 0]].T.reshape(-1), f[:, [2, 0, 1]].T.reshape(-1)
-            hb = self.phi_f1.block(1, h)
-            pre = self.phi_f1.block(0, h)[v] + 0.5 * (hb[u] + hb[w]) + self.phi_f1.block(2, area).repeat(3, 1)
-            m = F.silu(self.phi_f2(F.silu(pre + self.phi_f1.bias)))          # (3F, H)
-            s = self.phi_n(m)                                                # (3F, C)
-            nn_ = n.repeat(3, *([1] * (n.ndim - 1)))
+            # W[h_v, (h_u+h_w)/2, A] + b = (W_1 - W_2/2) h_v + [W_2 (h_a+h_b+h_c)/2 + w_3 A + b]: a per-vertex part
+            # gathered to the corners plus a per-face part shared by its three corners
+            a, bb = W.block(0, h), W.block(1, h)
+            o = 2 * self.in_dim
+            s = torch.addmm(W.bias, area, W.weight[:, o:o + C].T) + 0.5 * bb.index_select(0, v).reshape(3, Fn, H).sum(0)
+            pre = ((a - 0.5 * bb).index_select(0, v).reshape(3, Fn, H) + s).reshape(3 * Fn, H)
+            m = F.silu(self.phi_f2(F.silu(pre)))                    # (3F, H) one message per corner
+            push = (n * self.phi_n(m).reshape(sh)).reshape((3 * Fn,) + x.shape[1:])
+            dx = torch.zeros_like(x).index_add_(0, v, push)
+            fsum = h.new_zeros(N, H).index_add_(0, v, m)
         else:
-            v = f.T.reshape(-1)
-            hm = self.phi_f1.block(0, h); hm = (hm[f[:, 0]] + hm[f[:, 1]] + hm[f[:, 2]]) / 3
-            mf = F.silu(self.phi_f2(F.silu(hm + self.phi_f1.block(1, area) + self.phi_f1.bias)))   # (F, H)
-            sf = self.phi_n(mf)
-            m, s, nn_ = mf.repeat(3, 1), sf.repeat(3, 1), n.repeat(3, *([1] * (n.ndim - 1)))
-        push = nn_ * (s if self.channels == 1 else s[:, None, :])
-        dx = torch.zeros_like(x).index_add_(0, v, push)
-        fsum = torch.zeros(N, self.hidden, dtype=h.dtype, device=h.device).index_add_(0, v, m)
+            hm = W.block(0, h).index_select(0, v).reshape(3, Fn, H).mean(0)
+            mf = F.silu(self.phi_f2(F.silu(torch.addmm(hm + W.bias, area, W.weight[:, self.in_dim:self.in_dim + C].T))))  # (F, H)
+            pf = n * self.phi_n(mf).reshape(sh[1:])                 # (F, 3[, C]) the same push for the three corners
+            dx, fsum = torch.zeros_like(x), h.new_zeros(N, H)
+            for k in range(3):                                      # scatter to each corner slot: no (3F, H) copies
+                vk = v[k * Fn:(k + 1) * Fn]
+                dx = dx.index_add(0, vk, pf); fsum = fsum.index_add(0, vk, mf)
         return dx, fsum
     def forward(self, h:Tensor, # (N, in_dim) invariant features
                 x:Tensor, # (N, 3) or (N, 3, C) coordinates
@@ -197,6 +203,48 @@ class EMNNLayer(EGNNLayer):
         dxf, fsum = self._face_part(h, x, mesh)
         if dxf is None: return self._update_h(h, msum, None), x + dx
         return self._update_h(h, msum, fsum), x + dx + dxf
+
+# %% ../../nbs/geometric/01_layers.ipynb #bc73abe3
+def layer_reference(layer:EGNNLayer, # an `EGNNLayer` or `EMNNLayer`
+                    h:Tensor, # (N, in_dim) invariant features
+                    x:Tensor, # (N, 3) or (N, 3, C) coordinates
+                    mesh:Mesh, # connectivity
+                   )->tuple:
+    "`(h', x')` of `layer` computed the readable way: concatenated MLP inputs times the whole first weight, one row per edge / corner / face."
+    if not isinstance(layer, EGNNLayer): bad_arg("layer", "an EGNNLayer or EMNNLayer", layer, TypeError)
+    h, x = _check_hx(layer, h, x, mesh, layer.channels)
+    N, C = x.shape[0], layer.channels
+    first = lambda split, z: z @ split.weight.T + split.bias      # the whole first Linear on a concatenation
+    src, dst = mesh.edge_index
+    d = x[src] - x[dst]                                           # x_j - x_i for the edge j -> i
+    r2 = d.pow(2).sum(1).reshape(-1, C)
+    z = [h[dst], h[src], r2] + ([1 / mesh.degree.to(h.dtype).clamp_min(1)[src, None]] if layer.edge_attr else [])
+    m = F.silu(layer.phi_e2(F.silu(first(layer.phi_e1, torch.cat(z, 1)))))
+    w = layer.phi_x(m)
+    push = d * w if C == 1 else d @ w.reshape(-1, C, C)
+    dx = torch.zeros_like(x).index_add_(0, dst, push)
+    msum = torch.zeros(N, layer.hidden, dtype=h.dtype, device=h.device).index_add_(0, dst, m)
+    if layer.aggr == "mean":
+        deg = torch.zeros(N, dtype=h.dtype, device=h.device).index_add_(0, dst, torch.ones_like(dst, dtype=h.dtype)).clamp_min(1)
+        dx = dx / deg.reshape((N,) + (1,) * (x.ndim - 1)); msum = msum / deg[:, None]
+    parts = [h, msum]
+    if getattr(layer, "normals", None) is not None:
+        f = mesh.faces
+        fsum = torch.zeros(N, layer.hidden, dtype=h.dtype, device=h.device)
+        if f.shape[0]:
+            cr = torch.linalg.cross(x[f[:, 1]] - x[f[:, 0]], x[f[:, 2]] - x[f[:, 0]], dim=1)
+            n = cr if layer.normals == "raw" else face_normals(x, f, layer.normals, mesh.batch, layer.eps, layer.strict)
+            area = 0.5 * cr.norm(dim=1).reshape(-1, C)
+            mlp = lambda z: F.silu(layer.phi_f2(F.silu(first(layer.phi_f1, z))))
+            if layer.face_message == "face": mf = mlp(torch.cat([h[f].mean(1), area], 1))
+            for v, u, w_ in ((0, 1, 2), (1, 2, 0), (2, 0, 1)):     # the three corners of every face
+                if layer.face_message == "corner": mf = mlp(torch.cat([h[f[:, v]], 0.5 * (h[f[:, u]] + h[f[:, w_]]), area], 1))
+                s = layer.phi_n(mf)
+                dx = dx + torch.zeros_like(x).index_add_(0, f[:, v], n * (s if C == 1 else s[:, None, :]))
+                fsum = fsum + torch.zeros_like(fsum).index_add_(0, f[:, v], mf)
+        parts.append(fsum)
+    u = layer.phi_h2(F.silu(first(layer.phi_h1, torch.cat(parts, 1))))
+    return (h + u if layer.res is None else F.silu(layer.res(h) + u)), x + dx
 
 # %% ../../nbs/geometric/01_layers.ipynb #525c28da
 class NonEqLayer(nn.Module):
