@@ -6,7 +6,7 @@ Docs: https://symlearn.github.io/symlearn/geometric/layers.html.md"""
 
 # %% ../../nbs/geometric/01_layers.ipynb #4cbbf0ec
 from __future__ import annotations
-import math
+import math, warnings
 import torch
 from torch import Tensor, nn
 import torch.nn.functional as F
@@ -33,6 +33,48 @@ class _Split(nn.Module):
             if p is None: continue
             y = self.block(i, p); out = y if out is None else out + y
         return out + self.bias if self.bias is not None else out
+
+def _incidence(mesh:Mesh, key:str, idx:Tensor, fold:int, dtype:torch.dtype)->Tensor:
+    "Cached sparse CSR (N, L/fold) matrix P with P[idx[l], l mod L/fold] = 1: `P @ y` scatter-adds the rows of y to `idx`."
+    cache = mesh.__dict__.setdefault("_cache", {})
+    k = ("incidence", key, fold, dtype, idx.device)
+    if k not in cache:
+        N, L = mesh.n_vertices, idx.shape[0] // fold
+        order = torch.argsort(idx, stable=True)
+        crow = torch.zeros(N + 1, dtype=torch.long, device=idx.device)
+        crow[1:] = torch.cumsum(torch.bincount(idx, minlength=N), 0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")                         # torch's "sparse CSR is beta" notice
+            cache[k] = torch.sparse_csr_tensor(crow, order % max(L, 1), torch.ones(idx.shape[0], dtype=dtype, device=idx.device), (N, L))
+    return cache[k]
+
+class _Gather(torch.autograd.Function):
+    "z[idx] by `index_select`; its backward, a scatter-add, is the product with the cached incidence matrix P (`_Scatter`)."
+    @staticmethod
+    def forward(ctx, z, idx, P): ctx.idx, ctx.P = idx, P; return z.index_select(0, idx)
+    @staticmethod
+    def backward(ctx, g): return _Scatter.apply(g, ctx.idx, ctx.P, 1), None, None
+
+class _Scatter(torch.autograd.Function):
+    "P @ y: rows of y summed into their vertices (`fold` > 1: row l of y goes to idx[l + k·L] for k < fold); backward gathers."
+    @staticmethod
+    def forward(ctx, y, idx, P, fold):
+        ctx.idx, ctx.P, ctx.fold = idx, P, fold
+        return (P @ y.reshape(y.shape[0], -1)).reshape((-1,) + y.shape[1:])
+    @staticmethod
+    def backward(ctx, g):                                           # differentiable again: double backward works
+        if ctx.fold == 1: return _Gather.apply(g, ctx.idx, ctx.P), None, None, None
+        return g.index_select(0, ctx.idx).reshape((ctx.fold, -1) + g.shape[1:]).sum(0), None, None, None
+
+def _gather(z:Tensor, idx:Tensor, mesh:Mesh, key:str)->Tensor:
+    "z[idx] (rows), with the backward pass through the mesh's cached incidence matrix of `idx`."
+    if idx.shape[0] == 0 or not torch.is_grad_enabled() or not z.requires_grad: return z.index_select(0, idx)
+    return _Gather.apply(z, idx, _incidence(mesh, key, idx, 1, z.dtype))
+
+def _scatter(y:Tensor, idx:Tensor, mesh:Mesh, key:str, fold:int=1)->Tensor:
+    "(N, ...) sums of the rows of y per vertex `idx` (y repeated `fold` times along idx), as one sparse-dense product."
+    if idx.shape[0] == 0: return y.new_zeros((mesh.n_vertices,) + y.shape[1:])
+    return _Scatter.apply(y, idx, _incidence(mesh, key, idx, fold, y.dtype), fold)
 
 def _init_params(module:nn.Module, generator:torch.Generator|None, gains:dict|None=None)->None:
     "PyTorch's default Linear init (uniform ±1/√fan_in) from `generator`; Xavier-uniform with gain for listed weights."
@@ -102,18 +144,17 @@ class EGNNLayer(nn.Module):
     def _edge_part(self, h, x, mesh):
         src, dst = mesh.edge_index
         N, E, C, W = x.shape[0], src.shape[0], self.channels, self.phi_e1
-        d = x.index_select(0, src) - x.index_select(0, dst)        # (E, 3[, C])
+        d = _gather(x, src, mesh, "src") - _gather(x, dst, mesh, "dst")   # (E, 3[, C])
         r2 = d.square().sum(1).reshape(E, C)                        # (E, C)
         hi = W.block(0, h)                                          # receiver part, once per vertex
         hj = W.block(1, h) + W.bias                                 # sender part and bias, once per vertex
         if self.edge_attr: hj = hj + mesh.inv_degree(h.dtype)[:, None] * W.weight[:, 2 * self.in_dim + C]
         o = 2 * self.in_dim
-        pre = torch.addmm(hi.index_select(0, dst) + hj.index_select(0, src), r2, W.weight[:, o:o + C].T)
+        pre = _gather(hi, dst, mesh, "dst").add_(_gather(hj, src, mesh, "src")).addmm_(r2, W.weight[:, o:o + C].T)   # in place: fewer (E, H) buffers
         m = F.silu(self.phi_e2(F.silu(pre)))                        # (E, H)
         w = self.phi_x(m)
         push = d * w if C == 1 else d @ w.reshape(E, C, C)
-        dx = torch.zeros_like(x).index_add_(0, dst, push)
-        msum = h.new_zeros(N, self.hidden).index_add_(0, dst, m)
+        dx, msum = _scatter(push, dst, mesh, "dst"), _scatter(m, dst, mesh, "dst")   # sums over incoming edges
         if self.aggr == "mean":
             deg = mesh.degree.to(h.dtype).clamp_min(1)              # in-degree (messages received)
             dx = dx / deg.reshape((N,) + (1,) * (x.ndim - 1)); msum = msum / deg[:, None]
@@ -167,7 +208,7 @@ class EMNNLayer(EGNNLayer):
         if Fn == 0: return None, None
         N, C, H, W = x.shape[0], self.channels, self.hidden, self.phi_f1
         v = mesh.corners                                            # (3F,) all first corners, then second, then third
-        xc = x.index_select(0, v).reshape((3, Fn) + x.shape[1:])    # corner positions (3, F, 3[, C])
+        xc = _gather(x, v, mesh, "corner").reshape((3, Fn) + x.shape[1:])   # corner positions (3, F, 3[, C])
         cr = torch.linalg.cross(xc[1] - xc[0], xc[2] - xc[0], dim=1)  # (F, 3[, C]) raw cross products, computed once
         n = cr if self.normals == "raw" else face_normals(x, mesh.faces, self.normals, mesh.batch, self.eps, self.strict)
         area = (0.5 * cr.norm(dim=1)).reshape(Fn, C)
@@ -175,22 +216,19 @@ class EMNNLayer(EGNNLayer):
         if self.face_message == "corner":
             # W[h_v, (h_u+h_w)/2, A] + b = (W_1 - W_2/2) h_v + [W_2 (h_a+h_b+h_c)/2 + w_3 A + b]: a per-vertex part
             # gathered to the corners plus a per-face part shared by its three corners
-            a, bb = W.block(0, h), W.block(1, h)
-            o = 2 * self.in_dim
-            s = torch.addmm(W.bias, area, W.weight[:, o:o + C].T) + 0.5 * bb.index_select(0, v).reshape(3, Fn, H).sum(0)
-            pre = ((a - 0.5 * bb).index_select(0, v).reshape(3, Fn, H) + s).reshape(3 * Fn, H)
+            I = self.in_dim
+            hs = _gather(h, v, mesh, "corner").reshape(3, Fn, I).sum(0)                  # h_a + h_b + h_c per face
+            s = torch.addmm(W.bias, torch.cat([hs, area], 1), torch.cat([0.5 * W.weight[:, I:2 * I], W.weight[:, 2 * I:]], 1).T)
+            hv = h @ (W.weight[:, :I] - 0.5 * W.weight[:, I:2 * I]).T                 # per vertex
+            pre = _gather(hv, v, mesh, "corner").reshape(3, Fn, H).add_(s).reshape(3 * Fn, H)
             m = F.silu(self.phi_f2(F.silu(pre)))                    # (3F, H) one message per corner
             push = (n * self.phi_n(m).reshape(sh)).reshape((3 * Fn,) + x.shape[1:])
-            dx = torch.zeros_like(x).index_add_(0, v, push)
-            fsum = h.new_zeros(N, H).index_add_(0, v, m)
+            dx, fsum = _scatter(push, v, mesh, "corner"), _scatter(m, v, mesh, "corner")
         else:
-            hm = W.block(0, h).index_select(0, v).reshape(3, Fn, H).mean(0)
-            mf = F.silu(self.phi_f2(F.silu(torch.addmm(hm + W.bias, area, W.weight[:, self.in_dim:self.in_dim + C].T))))  # (F, H)
+            hm = _gather(h, v, mesh, "corner").reshape(3, Fn, self.in_dim).mean(0)       # mean corner feature per face
+            mf = F.silu(self.phi_f2(F.silu(torch.addmm(W.bias, torch.cat([hm, area], 1), W.weight.T))))  # (F, H)
             pf = n * self.phi_n(mf).reshape(sh[1:])                 # (F, 3[, C]) the same push for the three corners
-            dx, fsum = torch.zeros_like(x), h.new_zeros(N, H)
-            for k in range(3):                                      # scatter to each corner slot: no (3F, H) copies
-                vk = v[k * Fn:(k + 1) * Fn]
-                dx = dx.index_add(0, vk, pf); fsum = fsum.index_add(0, vk, mf)
+            dx, fsum = _scatter(pf, v, mesh, "face", 3), _scatter(mf, v, mesh, "face", 3)   # each face row to its 3 corners
         return dx, fsum
     def forward(self, h:Tensor, # (N, in_dim) invariant features
                 x:Tensor, # (N, 3) or (N, 3, C) coordinates

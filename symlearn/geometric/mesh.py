@@ -104,13 +104,15 @@ class Mesh:
         "(N,) 1/deg of every vertex (1 for isolated vertices), cached per dtype: the EGNN edge attribute."
         dtype = self.dtype if dtype is None else dtype
         key = ("inv_degree", dtype)
-        if key not in self._cache: self._cache[key] = 1 / self.degree.to(dtype).clamp_min(1)
-        return self._cache[key]
+        cache = self.__dict__.setdefault("_cache", {})
+        if key not in cache: cache[key] = 1 / self.degree.to(dtype).clamp_min(1)
+        return cache[key]
     @property
     def corners(self)->Tensor:
         "(3F,) vertex of every face corner: the first corners of all faces, then the second, then the third (`faces.T` flattened)."
-        if "corners" not in self._cache: self._cache["corners"] = self.faces.T.reshape(-1).contiguous()
-        return self._cache["corners"]
+        cache = self.__dict__.setdefault("_cache", {})
+        if "corners" not in cache: cache["corners"] = self.faces.T.reshape(-1).contiguous()
+        return cache["corners"]
     def face_normals(self, mode:str="raw", # 'raw' (unnormalised cross product), 'unit' or 'proper' (O(3)-safe)
                      eps:float=1e-12, # guard for zero-area faces
                     )->Tensor:
@@ -129,7 +131,8 @@ class Mesh:
         "The same connectivity with new positions (cached edges reused)."
         m = Mesh.__new__(Mesh); m.pos = _check_pos(pos)
         if m.pos.shape[0] != self.n_vertices: bad_arg("pos", f"{self.n_vertices} rows", f"shape {tuple(pos.shape)}")
-        m.faces, m.batch, m._edges, m._deg, m._cache = self.faces, self.batch, self._edges, self._deg, self._cache
+        m.faces, m.batch, m._edges, m._deg = self.faces, self.batch, self._edges, self._deg
+        m._cache = self.__dict__.setdefault("_cache", {})
         if m._deg is not None: m._deg = m._deg.to(m.pos.dtype)
         return m
     def __repr__(self): return f"Mesh(n_vertices={self.n_vertices}, n_faces={self.n_faces}, n_graphs={self.n_graphs}, dtype={self.dtype})"
