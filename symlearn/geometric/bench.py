@@ -16,7 +16,7 @@ from .groups import GPointNet, GroupAveraged
 
 # %% auto #0
 __all__ = ['time_fwd_bwd', 'time_interleaved', 'memory_fwd_bwd', 'e3nn_conv', 'bench_mesh', 'bench_points', 'bench_sampling',
-           'bench_geometric']
+           'bench_parts', 'profile_ops', 'bench_geometric']
 
 # %% ../../nbs/geometric/98_bench.ipynb #452173e7
 def _sync(device):
@@ -160,6 +160,40 @@ def bench_sampling(n=10_000, # points (standard Gaussian cloud)
     t = time_interleaved(fns, device, reps, 1)
     return [{"op": k, "points": n, **t[k]} for k in fns]
 
+def bench_parts(sizes=(3, 4, 5), # icosphere subdivisions
+                device="cpu", # where to run
+                reps=11, # interleaved rounds
+                width=16, # feature width
+                hidden=32, # message width
+               )->list:
+    "Rows: one layer's fwd+bwd split into its parts — edge messages, corner messages, per-face messages (ablation), feature update — as medians of interleaved rounds."
+    rows = []
+    for k in sizes:
+        m = _sphere(k, device); N = m.n_vertices; g = torch.Generator().manual_seed(0)
+        h = torch.randn(N, width, device=device, requires_grad=True); x = m.pos.clone().requires_grad_()
+        lc = EMNNLayer(width, width, hidden, generator=g).to(device)
+        lf = EMNNLayer(width, width, hidden, face_message="face", generator=g).to(device)
+        ms = torch.ones(N, hidden, device=device)
+        def run(f): a, b = f(); (a.sum() + b.sum()).backward()
+        fns = {"edge": lambda: run(lambda: lc._edge_part(h, x, m)), "corner": lambda: run(lambda: lc._face_part(h, x, m)),
+               "face": lambda: run(lambda: lf._face_part(h, x, m)), "update": lambda: lc._update_h(h, ms, ms).sum().backward()}
+        t = time_interleaved(fns, device, reps, 2)
+        rows += [{"vertices": N, "part": p, **t[p]} for p in fns]
+    return rows
+
+def profile_ops(fn, # zero-argument callable
+                reps:int=3, # profiled calls
+                share:float=0.005, # operators below this share of the total are dropped
+               )->dict:
+    "operator -> self CPU milliseconds per call of fn() under torch.profiler (operators above `share` of the total), plus 'total'."
+    from torch.profiler import profile, ProfilerActivity
+    fn()
+    with profile(activities=[ProfilerActivity.CPU]) as p:
+        for _ in range(reps): fn()
+    ev = sorted(p.key_averages(), key=lambda e: -e.self_cpu_time_total)
+    tot = sum(e.self_cpu_time_total for e in ev)
+    return {e.key: e.self_cpu_time_total / 1e3 / reps for e in ev if e.self_cpu_time_total >= share * tot} | {"total": tot / 1e3 / reps}
+
 @benchmark("geometric", help="EMNN vs EGNN (vs e3nn), Reynolds PointConv vs plain, FPS/kNN at 10k: fwd+bwd time and memory ratios")
 def bench_geometric(quick:bool=False, # small sizes (seconds)
                     device:str|torch.device="cpu", # where to run
@@ -170,6 +204,12 @@ def bench_geometric(quick:bool=False, # small sizes (seconds)
     mkey = "wall_seconds" if device.type == "cuda" else "cpu_seconds"
     sizes = (2, 3) if quick else (3, 4, 5)
     mesh = bench_mesh(sizes, device, reps=5 if quick else 11)
+    parts = bench_parts(sizes, device, reps=5 if quick else 11)
+    m = _sphere(sizes[-1], device); x = m.pos.clone().requires_grad_(); h = torch.randn(m.n_vertices, 16, device=device)
+    prof = {"vertices": m.n_vertices}
+    for name, cls in (("egnn", EGNNLayer), ("emnn", EMNNLayer)):
+        st = _Stack([cls(16, 16, 32, generator=torch.Generator().manual_seed(0)) for _ in range(3)]).to(device)
+        prof[name] = profile_ops(lambda: st(h, x, m).backward(), reps=5)
     pts = bench_points(256 if quick else 1024, 4 if quick else 8, device)
     smp = bench_sampling(2000 if quick else 10_000, device, reps=3 if quick else 5)
     ratios = {}
@@ -183,7 +223,7 @@ def bench_geometric(quick:bool=False, # small sizes (seconds)
     ratios["reynolds_O/C1 time"] = p["pointconv_O"][key] / p["pointconv_C1"][key]
     ratios["global_O/C1 time"] = p["global_O_of_C1"][key] / p["pointconv_C1"][key]
     for r in smp: ratios[f"{r['op']} seconds @{r['points']}"] = r["wall_seconds"]   # one call's wall time (median)
-    return {"rows": mesh + pts + smp, "ratios": ratios, "ratio_basis": mkey, "device": str(device), "threads": torch.get_num_threads(),
+    return {"rows": mesh + pts + smp, "parts": parts, "profile": prof, "ratios": ratios, "ratio_basis": mkey, "device": str(device), "threads": torch.get_num_threads(),
             "e3nn": any(r["model"] == "e3nn_l1" for r in mesh),
             "protocol": {"mesh_reps": 5 if quick else 11, "sampling_reps": 3 if quick else 5, "statistic": "median of interleaved rounds",
                          "sampling_seconds": "wall time of one call", "points_basis": key}}

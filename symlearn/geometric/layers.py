@@ -211,22 +211,22 @@ class EMNNLayer(EGNNLayer):
         xc = _gather(x, v, mesh, "corner").reshape((3, Fn) + x.shape[1:])   # corner positions (3, F, 3[, C])
         cr = torch.linalg.cross(xc[1] - xc[0], xc[2] - xc[0], dim=1)  # (F, 3[, C]) raw cross products, computed once
         n = cr if self.normals == "raw" else face_normals(x, mesh.faces, self.normals, mesh.batch, self.eps, self.strict)
-        area = (0.5 * cr.norm(dim=1)).reshape(Fn, C)
+        nrm = cr.norm(dim=1).reshape(Fn, C)                         # twice the area
         sh = (3, Fn, 1) if C == 1 else (3, Fn, 1, C)
         if self.face_message == "corner":
-            # W[h_v, (h_u+h_w)/2, A] + b = (W_1 - W_2/2) h_v + [W_2 (h_a+h_b+h_c)/2 + w_3 A + b]: a per-vertex part
+            # W[h_v, (h_u+h_w)/2, A] + b = (W_1 - W_2/2) h_v + [(W_2 (h_a+h_b+h_c) + w_3 2A)/2 + b]: a per-vertex part
             # gathered to the corners plus a per-face part shared by its three corners
             I = self.in_dim
             hs = _gather(h, v, mesh, "corner").reshape(3, Fn, I).sum(0)                  # h_a + h_b + h_c per face
-            s = torch.addmm(W.bias, torch.cat([hs, area], 1), torch.cat([0.5 * W.weight[:, I:2 * I], W.weight[:, 2 * I:]], 1).T)
+            s = torch.addmm(W.bias, torch.cat([hs, nrm], 1), W.weight[:, I:].T, alpha=0.5)
             hv = h @ (W.weight[:, :I] - 0.5 * W.weight[:, I:2 * I]).T                 # per vertex
-            pre = _gather(hv, v, mesh, "corner").reshape(3, Fn, H).add_(s).reshape(3 * Fn, H)
+            pre = (_gather(hv, v, mesh, "corner").reshape(3, Fn, H) + s).reshape(3 * Fn, H)   # not in place: a view's in-place add costs a copy in backward
             m = F.silu(self.phi_f2(F.silu(pre)))                    # (3F, H) one message per corner
             push = (n * self.phi_n(m).reshape(sh)).reshape((3 * Fn,) + x.shape[1:])
             dx, fsum = _scatter(push, v, mesh, "corner"), _scatter(m, v, mesh, "corner")
         else:
             hm = _gather(h, v, mesh, "corner").reshape(3, Fn, self.in_dim).mean(0)       # mean corner feature per face
-            mf = F.silu(self.phi_f2(F.silu(torch.addmm(W.bias, torch.cat([hm, area], 1), W.weight.T))))  # (F, H)
+            mf = F.silu(self.phi_f2(F.silu(torch.addmm(W.bias, torch.cat([hm, 0.5 * nrm], 1), W.weight.T))))  # (F, H)
             pf = n * self.phi_n(mf).reshape(sh[1:])                 # (F, 3[, C]) the same push for the three corners
             dx, fsum = _scatter(pf, v, mesh, "face", 3), _scatter(mf, v, mesh, "face", 3)   # each face row to its 3 corners
         return dx, fsum
