@@ -34,18 +34,24 @@ class _Split(nn.Module):
             y = self.block(i, p); out = y if out is None else out + y
         return out + self.bias if self.bias is not None else out
 
-def _incidence(mesh:Mesh, key:str, idx:Tensor, fold:int, dtype:torch.dtype)->Tensor:
-    "Cached sparse CSR (N, L/fold) matrix P with P[idx[l], l mod L/fold] = 1: `P @ y` scatter-adds the rows of y to `idx`."
+def _incidence(mesh:Mesh, key:str, idx:Tensor, fold:int, dtype:torch.dtype, transpose:bool=False)->Tensor:
+    "Cached sparse CSR (N, L) matrix P with P[idx[l + k·L], l] = 1 for k < fold (L = len(idx)/fold), or its transpose: `P @ y` scatter-adds the rows of y to `idx`."
     cache = mesh.__dict__.setdefault("_cache", {})
-    k = ("incidence", key, fold, dtype, idx.device)
+    k = ("incidence", key, fold, dtype, idx.device, transpose)
     if k not in cache:
-        N, L = mesh.n_vertices, idx.shape[0] // fold
-        order = torch.argsort(idx, stable=True)
-        crow = torch.zeros(N + 1, dtype=torch.long, device=idx.device)
-        crow[1:] = torch.cumsum(torch.bincount(idx, minlength=N), 0)
+        N, L, dev = mesh.n_vertices, idx.shape[0] // fold, idx.device
+        if transpose:                                               # (L, N): row l holds the fold vertices of item l
+            crow = torch.arange(0, fold * L + 1, fold, device=dev)
+            col = idx.reshape(fold, L).T.sort(1).values.reshape(-1)
+            shape = (L, N)
+        else:
+            order = torch.argsort(idx, stable=True)
+            crow = torch.zeros(N + 1, dtype=torch.long, device=dev)
+            crow[1:] = torch.cumsum(torch.bincount(idx, minlength=N), 0)
+            col, shape = order % max(L, 1), (N, L)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")                         # torch's "sparse CSR is beta" notice
-            cache[k] = torch.sparse_csr_tensor(crow, order % max(L, 1), torch.ones(idx.shape[0], dtype=dtype, device=idx.device), (N, L))
+            cache[k] = torch.sparse_csr_tensor(crow, col, torch.ones(idx.shape[0], dtype=dtype, device=dev), shape)
     return cache[k]
 
 class _Gather(torch.autograd.Function):
@@ -53,28 +59,45 @@ class _Gather(torch.autograd.Function):
     @staticmethod
     def forward(ctx, z, idx, P): ctx.idx, ctx.P = idx, P; return z.index_select(0, idx)
     @staticmethod
-    def backward(ctx, g): return _Scatter.apply(g, ctx.idx, ctx.P, 1), None, None
+    def backward(ctx, g): return _Scatter.apply(g, ctx.idx, ctx.P), None, None
 
 class _Scatter(torch.autograd.Function):
-    "P @ y: rows of y summed into their vertices (`fold` > 1: row l of y goes to idx[l + k·L] for k < fold); backward gathers."
+    "P @ y: the rows of y summed into their vertices `idx`; backward gathers (`_Gather`), so it is differentiable twice."
     @staticmethod
-    def forward(ctx, y, idx, P, fold):
-        ctx.idx, ctx.P, ctx.fold = idx, P, fold
+    def forward(ctx, y, idx, P):
+        ctx.idx, ctx.P = idx, P
         return (P @ y.reshape(y.shape[0], -1)).reshape((-1,) + y.shape[1:])
     @staticmethod
-    def backward(ctx, g):                                           # differentiable again: double backward works
-        if ctx.fold == 1: return _Gather.apply(g, ctx.idx, ctx.P), None, None, None
-        return g.index_select(0, ctx.idx).reshape((ctx.fold, -1) + g.shape[1:]).sum(0), None, None, None
+    def backward(ctx, g): return _Gather.apply(g, ctx.idx, ctx.P), None, None
+
+class _SpMM(torch.autograd.Function):
+    "A @ y for a sparse matrix A with cached transpose At; backward At @ g (itself an `_SpMM`, so differentiable twice)."
+    @staticmethod
+    def forward(ctx, y, A, At):
+        ctx.A, ctx.At = A, At
+        return (A @ y.reshape(y.shape[0], -1)).reshape((-1,) + y.shape[1:])
+    @staticmethod
+    def backward(ctx, g): return _SpMM.apply(g, ctx.At, ctx.A), None, None
 
 def _gather(z:Tensor, idx:Tensor, mesh:Mesh, key:str)->Tensor:
     "z[idx] (rows), with the backward pass through the mesh's cached incidence matrix of `idx`."
     if idx.shape[0] == 0 or not torch.is_grad_enabled() or not z.requires_grad: return z.index_select(0, idx)
     return _Gather.apply(z, idx, _incidence(mesh, key, idx, 1, z.dtype))
 
-def _scatter(y:Tensor, idx:Tensor, mesh:Mesh, key:str, fold:int=1)->Tensor:
-    "(N, ...) sums of the rows of y per vertex `idx` (y repeated `fold` times along idx), as one sparse-dense product."
+def _scatter(y:Tensor, idx:Tensor, mesh:Mesh, key:str)->Tensor:
+    "(N, ...) sums of the rows of y per vertex `idx`, as one sparse-dense product."
     if idx.shape[0] == 0: return y.new_zeros((mesh.n_vertices,) + y.shape[1:])
-    return _Scatter.apply(y, idx, _incidence(mesh, key, idx, fold, y.dtype), fold)
+    return _Scatter.apply(y, idx, _incidence(mesh, key, idx, 1, y.dtype))
+
+def _face_to_vertex(y:Tensor, mesh:Mesh)->Tensor:
+    "(N, ...) sums over the faces around each vertex of per-face rows y (F, ...)."
+    v = mesh.corners
+    return _SpMM.apply(y, _incidence(mesh, "face", v, 3, y.dtype), _incidence(mesh, "face", v, 3, y.dtype, True))
+
+def _vertex_to_face(z:Tensor, mesh:Mesh)->Tensor:
+    "(F, ...) sums over each face's three corners of per-vertex rows z (N, ...)."
+    v = mesh.corners
+    return _SpMM.apply(z, _incidence(mesh, "face", v, 3, z.dtype, True), _incidence(mesh, "face", v, 3, z.dtype))
 
 def _init_params(module:nn.Module, generator:torch.Generator|None, gains:dict|None=None)->None:
     "PyTorch's default Linear init (uniform ±1/√fan_in) from `generator`; Xavier-uniform with gain for listed weights."
@@ -217,7 +240,7 @@ class EMNNLayer(EGNNLayer):
             # W[h_v, (h_u+h_w)/2, A] + b = (W_1 - W_2/2) h_v + [(W_2 (h_a+h_b+h_c) + w_3 2A)/2 + b]: a per-vertex part
             # gathered to the corners plus a per-face part shared by its three corners
             I = self.in_dim
-            hs = _gather(h, v, mesh, "corner").reshape(3, Fn, I).sum(0)                  # h_a + h_b + h_c per face
+            hs = _vertex_to_face(h, mesh)                                                # h_a + h_b + h_c per face
             s = torch.addmm(W.bias, torch.cat([hs, nrm], 1), W.weight[:, I:].T, alpha=0.5)
             hv = h @ (W.weight[:, :I] - 0.5 * W.weight[:, I:2 * I]).T                 # per vertex
             pre = (_gather(hv, v, mesh, "corner").reshape(3, Fn, H) + s).reshape(3 * Fn, H)   # not in place: a view's in-place add costs a copy in backward
@@ -225,10 +248,10 @@ class EMNNLayer(EGNNLayer):
             push = (n * self.phi_n(m).reshape(sh)).reshape((3 * Fn,) + x.shape[1:])
             dx, fsum = _scatter(push, v, mesh, "corner"), _scatter(m, v, mesh, "corner")
         else:
-            hm = _gather(h, v, mesh, "corner").reshape(3, Fn, self.in_dim).mean(0)       # mean corner feature per face
+            hm = _vertex_to_face(h, mesh) / 3                                            # mean corner feature per face
             mf = F.silu(self.phi_f2(F.silu(torch.addmm(W.bias, torch.cat([hm, 0.5 * nrm], 1), W.weight.T))))  # (F, H)
             pf = n * self.phi_n(mf).reshape(sh[1:])                 # (F, 3[, C]) the same push for the three corners
-            dx, fsum = _scatter(pf, v, mesh, "face", 3), _scatter(mf, v, mesh, "face", 3)   # each face row to its 3 corners
+            dx, fsum = _face_to_vertex(pf, mesh), _face_to_vertex(mf, mesh)   # each face row to its 3 corners
         return dx, fsum
     def forward(self, h:Tensor, # (N, in_dim) invariant features
                 x:Tensor, # (N, 3) or (N, 3, C) coordinates
