@@ -107,9 +107,11 @@ def _sphere(k, device, seed=0):
     s = s.with_pos(s.pos * (1 + 0.05 * torch.randn(s.n_vertices, 1, generator=g)))
     return s.to(device)
 
+def _rounds(reps, N): return min(4 * reps, max(reps, round(reps * 10_242 / N)))   # short calls: more rounds, same budget
+
 def bench_mesh(sizes=(3, 4, 5), # icosphere subdivisions (642, 2,562, 10,242 vertices)
                device="cpu", # where to run
-               reps=11, # interleaved rounds of EGNN, EMNN and the ablation (e3nn: 2 rounds)
+               reps=11, # interleaved rounds of EGNN, EMNN and the ablation at 10,242 vertices; smaller meshes get more (up to 4×), e3nn 2
                width=16, # feature width
                hidden=32, # message width
                with_e3nn=True, # add the e3nn l <= 1 peer when e3nn is installed
@@ -125,7 +127,7 @@ def bench_mesh(sizes=(3, 4, 5), # icosphere subdivisions (642, 2,562, 10,242 ver
                   "emnn_face": _Stack([EMNNLayer(width, width, hidden, face_message="face", generator=g) for _ in range(3)])}
         models = {n: mod.to(device) for n, mod in models.items()}
         fns = {n: (lambda mod=mod: mod(h, x, m).backward()) for n, mod in models.items()}
-        t = time_interleaved(fns, device, reps, 2)                 # EGNN, EMNN, ablation, EGNN, EMNN, ablation, ...
+        t = time_interleaved(fns, device, _rounds(reps, N), 2)     # EGNN, EMNN, ablation, EGNN, EMNN, ablation, ...
         if with_e3nn and (e := e3nn_conv(width)) is not None:
             models["e3nn_l1"] = e = e.to(device)
             t |= time_interleaved({"e3nn_l1": lambda: e(h, x, m).backward()}, device, 2, 1)
@@ -162,7 +164,7 @@ def bench_sampling(n=10_000, # points (standard Gaussian cloud)
 
 def bench_parts(sizes=(3, 4, 5), # icosphere subdivisions
                 device="cpu", # where to run
-                reps=11, # interleaved rounds
+                reps=11, # interleaved rounds at 10,242 vertices (smaller meshes get more, up to 4×)
                 width=16, # feature width
                 hidden=32, # message width
                )->list:
@@ -177,7 +179,7 @@ def bench_parts(sizes=(3, 4, 5), # icosphere subdivisions
         def run(f): a, b = f(); (a.sum() + b.sum()).backward()
         fns = {"edge": lambda: run(lambda: lc._edge_part(h, x, m)), "corner": lambda: run(lambda: lc._face_part(h, x, m)),
                "face": lambda: run(lambda: lf._face_part(h, x, m)), "update": lambda: lc._update_h(h, ms, ms).sum().backward()}
-        t = time_interleaved(fns, device, reps, 2)
+        t = time_interleaved(fns, device, _rounds(reps, N), 2)
         rows += [{"vertices": N, "part": p, **t[p]} for p in fns]
     return rows
 
