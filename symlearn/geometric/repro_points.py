@@ -24,10 +24,10 @@ __all__ = ['CONFIGS', 'TESTS', 'rotate_set']
 CONFIGS = {
     "quick": {"groups": ["C1", "O"], "augs": ["none"], "n_classes": 3, "n_train": 4, "n_val": 2, "n_test": 4, "n_points": 64,
               "subdiv": 2, "centres": [16, 4], "k": [8, 4], "widths": [8, 16], "epochs": 1, "batch": 8, "lr": 1e-3,
-              "angles": [0, 45, 90, 180], "seeds": 1, "data_seed": 0, "backbone": "pointconv"},
-    "full": {"groups": ["C1", "C4", "T", "O", "Ico"], "augs": ["none", "z", "so3"], "n_classes": 8, "n_train": 24, "n_val": 4,
-             "n_test": 16, "n_points": 128, "subdiv": 3, "centres": [32, 8], "k": [12, 8], "widths": [32, 64], "epochs": 12,
-             "batch": 16, "lr": 3e-3, "angles": list(range(0, 181, 15)), "seeds": 3, "data_seed": 0, "backbone": "pointconv"},
+              "angles": [0, 45, 90, 180], "seeds": 1, "data_seed": 0, "backbone": "pointconv", "features": "radius"},
+    "full": {"groups": ["C1", "C4", "T", "O", "Ico"], "augs": ["none", "z", "so3"], "n_classes": 8, "n_train": 40, "n_val": 4,
+             "n_test": 16, "n_points": 128, "subdiv": 3, "centres": [32, 8], "k": [12, 8], "widths": [32, 64], "epochs": 16,
+             "batch": 16, "lr": 3e-3, "angles": list(range(0, 181, 15)), "seeds": 3, "data_seed": 0, "backbone": "pointconv", "features": "radius"},
 }
 TESTS = ("aligned", "z", "so3")
 
@@ -74,7 +74,7 @@ def _run_unit(cfg:dict, unit:dict, device)->dict:
     "Train one G-PointConv (group, augmentation, seed); accuracies per test rotation kind and per angle."
     torch.manual_seed(unit["seed"])
     d = _data(cfg)
-    model = GPointNet(cfg["n_classes"], unit["group"], cfg["backbone"], tuple(cfg["centres"]), tuple(cfg["k"]), tuple(cfg["widths"]),
+    model = GPointNet(cfg["n_classes"], unit["group"], cfg["backbone"], tuple(cfg["centres"]), tuple(cfg["k"]), tuple(cfg["widths"]), cfg["features"],
                       generator=torch.Generator().manual_seed(1000 + unit["seed"])).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"])
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, max(1, cfg["epochs"]))
