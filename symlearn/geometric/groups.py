@@ -188,7 +188,7 @@ class ReynoldsPointConv(nn.Module):
         self.in_dim, self.out_dim = check_int(in_dim, "in_dim", 1), check_int(out_dim, "out_dim", 1)
         self.bandwidth = check_scalar(bandwidth, "bandwidth", 0, None, low_inclusive=False)
         _check_gen(generator)
-        self.register_buffer("G", _group(group).clone().to(torch.get_default_dtype()))
+        self.register_buffer("G", _group(group).clone().to(torch.float64))   # float64: the icosahedral entries are irrational, float32 rounding would break the group
         if not isinstance(weight_dims, (tuple, list)) or len(weight_dims) < 2: bad_arg("weight_dims", "a tuple of at least 2 widths", weight_dims, TypeError)
         wd = [check_int(w, f"weight_dims[{i}]", 1) for i, w in enumerate(weight_dims)]
         self.feat = _mlp([in_dim, mlp_dim])
@@ -246,7 +246,7 @@ class ReynoldsPointNet2(nn.Module):
         super().__init__()
         self.in_dim, self.out_dim = check_int(in_dim, "in_dim", 1), check_int(out_dim, "out_dim", 1)
         _check_gen(generator)
-        self.register_buffer("G", _group(group).clone().to(torch.get_default_dtype()))
+        self.register_buffer("G", _group(group).clone().to(torch.float64))   # float64: the icosahedral entries are irrational, float32 rounding would break the group
         self.first = _Split([3, in_dim], hidden)
         self.rest = nn.Sequential(nn.ReLU(), nn.Linear(hidden, out_dim), nn.ReLU())
         _init_params(self, generator); _he_relu_init(self, generator)
