@@ -115,14 +115,19 @@ def _summarise(cfg:dict, results:list, out:Path)->dict:
         if sel: S["angle"][G] = {"mean": np.mean(sel, 0).tolist(), "std": np.std(sel, 0, ddof=1 if len(sel) > 1 else 0).tolist()}
     orders = {G: len(rotation_group(G)) for G in cfg["groups"]}
     fig, ax = plt.subplots(1, 3, figsize=(12, 3.4), dpi=80)
-    for a in cfg["augs"]:
-        for k, ls in (("so3", "-"), ("aligned", ":")):
-            m = [S["acc"][f"{G}|{a}"][k]["mean"] for G in cfg["groups"]]
-            ax[0].plot([orders[G] for G in cfg["groups"]], m, "o" + ls, label=f"train {a} / test {k}")
-    ax[0].set_xscale("log"); ax[0].set_xlabel("|G|"); ax[0].set_ylabel("test accuracy"); ax[0].legend(fontsize=6)
+    xs = [orders[G] for G in cfg["groups"]]
+    for a, k, lab in (("none", "aligned", "none / aligned"), ("none", "so3", "none / SO(3)"), ("z", "z", "z / z"), ("z", "so3", "z / SO(3)"), ("so3", "so3", "SO(3) / SO(3)")):
+        if a not in cfg["augs"]: continue
+        ax[0].errorbar(xs, [S["acc"][f"{G}|{a}"][k]["mean"] for G in cfg["groups"]], [S["acc"][f"{G}|{a}"][k]["std"] for G in cfg["groups"]],
+                       fmt="o-" if k != "aligned" else "o:", ms=3, capsize=2, label=f"train {lab}")
+    ax[0].axhline(1 / cfg["n_classes"], c="0.6", lw=0.8, ls="--")
+    ax[0].set_xscale("log"); ax[0].set_xticks(xs, [f"{G}\n{orders[G]}" for G in cfg["groups"]], fontsize=7); ax[0].minorticks_off()
+    ax[0].set_xlabel("group, |G|"); ax[0].set_ylabel("test accuracy"); ax[0].legend(fontsize=6)
     for G in cfg["groups"]:
         ax[1].plot(S["epoch_s"][G]["mean"], S["acc"][f"{G}|{cfg['augs'][-1]}"]["so3"]["mean"], "o"); ax[1].annotate(G, (S["epoch_s"][G]["mean"], S["acc"][f"{G}|{cfg['augs'][-1]}"]["so3"]["mean"]))
-        if G in S["angle"]: ax[2].plot(cfg["angles"], S["angle"][G]["mean"], "o-", ms=3, label=G)
+        if G in S["angle"]:
+            m, s = np.array(S["angle"][G]["mean"]), np.array(S["angle"][G]["std"])
+            ax[2].plot(cfg["angles"], m, "o-", ms=3, label=G); ax[2].fill_between(cfg["angles"], m - s, m + s, alpha=0.12)
     ax[1].set_xlabel("seconds per epoch"); ax[1].set_ylabel(f"accuracy, train {cfg['augs'][-1]} / test so3")
     ax[2].set_xlabel("test rotation about z (degrees)"); ax[2].set_ylabel("accuracy (trained aligned)"); ax[2].legend(fontsize=7)
     for t in (90, 180): ax[2].axvline(t, c="0.8", lw=0.8)
