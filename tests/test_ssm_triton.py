@@ -76,7 +76,7 @@ def test_triton_needs_cuda_or_interpreter(monkeypatch):
 
 
 def test_triton_tensors_on_one_device():
-    if not CUDA: pytest.skip("needs a second device")
+    if not CUDA: pytest.skip("needs CUDA (CPU and CUDA tensors mixed)")
     from symlearn.ssm.triton_kernels import triton_scan
     x, delta, A, B, C, D, z = inputs(L=4)
     with pytest.raises(ValueError, match="`A` must be on x's device"): triton_scan(x.cuda(), delta.cuda(), A, B.cuda(), C.cuda())
