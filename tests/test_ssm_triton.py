@@ -170,3 +170,14 @@ def test_auto_runs_triton_on_cuda_without_warning():
         y = selective_scan(x, delta, A, B, C, D, z, momentum=Momentum(0.5 + 0.3j, 0.5))
     ref = selective_scan(*(t.cpu() for t in (x, delta, A, B, C, D, z)), momentum=Momentum(0.5 + 0.3j, 0.5), method="sequential")
     assert (y.cpu() - ref).abs().max().item() <= tol(F64, max(1.0, ref.abs().max().item()), 50)
+
+
+def test_out_of_memory_is_not_a_fallback(monkeypatch, clean_failures):
+    "Running out of memory is not an unsupported GPU: 'auto' lets it through (the parallel scan would need more memory)."
+    from symlearn.ssm import triton_kernels as tk
+    x, delta, A, B, C, D, z = inputs(L=6)
+    _force_auto_triton(monkeypatch)
+    def oom(*a, **k): raise torch.cuda.OutOfMemoryError("CUDA out of memory (simulated)")
+    monkeypatch.setattr(tk, "triton_scan", oom)
+    with pytest.raises(torch.cuda.OutOfMemoryError): selective_scan(x, delta, A, B, C, D, z)
+    assert not clean_failures

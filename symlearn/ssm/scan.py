@@ -290,7 +290,7 @@ def selective_scan(x:Tensor, # inputs, (B, L, D)
             y, hT, vT = fused_scan(x, delta, A, B, C, D, z, beta, alpha, h0, v0, zoh=discretization == "zoh", **kw)
             return (y, SSMState(hT, vT)) if return_state else y
         except Exception as e:                    # compiling or launching the kernel failed (unsupported GPU, old driver)
-            if not (auto and method == "triton"): raise
+            if not (auto and method == "triton") or isinstance(e, torch.cuda.OutOfMemoryError): raise   # OOM: 'parallel' needs more
             _triton_failed(x.device, e); method = "parallel"
     dA = delta.unsqueeze(-1) * A                                      # (B, L, D, N)
     Abar = torch.exp(dA)

@@ -214,7 +214,7 @@ class _TritonScan(torch.autograd.Function):
         if torch.is_grad_enabled(): return (*_reference_backward(ctx, (gy, ghT, gvrT, gviT)), None)
         try: return (*_TritonScan._kernel_backward(ctx, gy, ghT, gvrT, gviT), None)
         except Exception as e:                   # compiling/launching the backward kernel failed
-            if not ctx.fallback: raise
+            if not ctx.fallback or isinstance(e, torch.cuda.OutOfMemoryError): raise
             from symlearn.ssm.scan import _triton_failed
             _triton_failed(gy.device, e)
             with torch.no_grad(): return (*_reference_backward(ctx, (gy, ghT, gvrT, gviT)), None)
