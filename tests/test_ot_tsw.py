@@ -466,6 +466,9 @@ def test_db_tsw_host_syncs_and_op_count():
     assert c["host_syncs"] == 2 and c["aten_ops"] <= 70, c
     fresh = lambda: TSW(X, Y, trees=ConcurrentTrees(root=trees.root.clone(), theta=trees.theta.clone()), p=2)
     assert op_counts(fresh, "cpu")["host_syncs"] == 4                     # construction + check_trees of the new trees
+    for tree in ("concurrent", "chain"):                                   # trees sampled inside the call: no extra sync
+        sampled = lambda: TSW(X, Y, n_trees=10, tree=tree, generator=torch.Generator().manual_seed(1))
+        assert op_counts(sampled, "cpu")["host_syncs"] == 2
 
 
 def test_checked_trees_are_rechecked_after_an_in_place_write():

@@ -30,6 +30,12 @@ class _Trees:
             check_tensor(ts[k], k, shape=names, dims=sizes, nonempty=k != "offsets", finite=False)
         if not _all_true([torch.isfinite(v).all() for v in ts.values()]):        # one host sync for all fields
             for k, v in ts.items(): check_tensor(v, k, nonempty=k != "offsets")  # names the field
+    @classmethod
+    def _trusted(cls, **fields):
+        "An instance from tensors the library's samplers produced (finite, consistent by construction): no value checks, no host sync."
+        obj = object.__new__(cls)
+        for k, v in fields.items(): object.__setattr__(obj, k, v)
+        return obj
     def to(self, *args, **kwargs):
         "Move/cast every tensor field (same arguments as `Tensor.to`)."
         return type(self)(**{k: v.to(*args, **kwargs) for k, v in self._tensors().items()})
@@ -149,10 +155,14 @@ def sample_concurrent_trees(n_trees:int, # T
     if root_mean.shape[-1] != d or (root_mean.ndim == 2 and root_mean.shape[0] != T):
         bad_arg("root_mean", f"of shape [{d}] or [{T}, {d}]", root_mean)
     root_std = check_scalar(root_std, "root_std", low=0)
+    return _sample_concurrent(T, n_lines, d, root_mean, root_std, frame, generator, dtype, device)
+
+def _sample_concurrent(T, n_lines, d, root_mean, root_std, frame, generator, dtype, device)->ConcurrentTrees:
+    "`sample_concurrent_trees` after its argument checks (for callers that checked them: no host sync)."
     dtype, device = default_float(dtype) if dtype is not None else root_mean.dtype, _device(generator, device, root_mean)
     theta = sample_directions_frames(T, n_lines, d, frame, generator, dtype, device)
     root = root_mean.to(dtype=dtype, device=device).expand(T, d) + root_std * _randn((T, d), generator, dtype, device)
-    return ConcurrentTrees(root=root, theta=theta)
+    return ConcurrentTrees._trusted(root=root, theta=theta)
 
 # %% ../../nbs/ot/01_trees.ipynb #f02ec6af
 def sample_chain_trees(n_trees:int, # T
@@ -169,8 +179,12 @@ def sample_chain_trees(n_trees:int, # T
     "Sample `n_trees` chains of `n_lines` lines (TSW-SL): each line starts on the previous one."
     T, k, d = check_int(n_trees, "n_trees", min=1), check_int(n_lines, "n_lines", min=1), check_int(d, "d", min=1)
     box, offset = check_scalar(box, "box", low=0), check_scalar(offset, "offset", low=0)
+    if center is not None: center = check_tensor(center, "center", shape=(d,), dtype="float")
+    return _sample_chain(T, k, d, center, box, offset, generator, dtype, device)
+
+def _sample_chain(T, k, d, center, box, offset, generator, dtype, device)->ChainTrees:
+    "`sample_chain_trees` after its argument checks (for callers that checked them: no host sync)."
     if center is not None:
-        center = check_tensor(center, "center", shape=(d,), dtype="float")
         dtype, device = default_float(dtype) if dtype is not None else center.dtype, _device(generator, device, center)
     dtype = default_float(dtype); device = _device(generator, device)
     theta = sample_directions_frames(T, k, d, "gaussian", generator, dtype, device)
@@ -178,7 +192,7 @@ def sample_chain_trees(n_trees:int, # T
     if center is not None: x1 = x1 + center.to(dtype=dtype, device=device)
     s = offset * (2 * _rand((T, k - 1), generator, dtype, device) - 1)
     steps = torch.cat([x1, s[..., None] * theta[:, :-1]], 1)       # x1, s_1 θ_1, ..., s_{k-1} θ_{k-1}
-    return ChainTrees(sources=steps.cumsum(1), theta=theta, offsets=s)
+    return ChainTrees._trusted(sources=steps.cumsum(1), theta=theta, offsets=s)
 
 # %% ../../nbs/ot/01_trees.ipynb #bc783442
 def sample_spherical_trees(n_trees:int, # T

@@ -13,7 +13,8 @@ from torch import Tensor
 from ..core import (check_tensor, check_same, check_int, check_scalar, check_choice, check_weights, bad_arg,
                            check_bool, check_generator, check_finite_result)
 from .sliced import _root, _identical
-from .trees import (ConcurrentTrees, ChainTrees, sample_concurrent_trees, sample_chain_trees, check_trees)
+from .trees import (ConcurrentTrees, ChainTrees, sample_concurrent_trees, sample_chain_trees, check_trees,
+                   _sample_concurrent, _sample_chain)
 from .kernel import _tree_ot, _virtual_atoms, virtual_atoms
 
 # %% auto #0
@@ -160,10 +161,10 @@ def tree_sliced_wasserstein(X:Tensor, # source points, shape [n, d]
         if tree == "concurrent":
             if frame == "orthogonal" and k > dim:
                 bad_arg("n_lines", f"<= d = {dim} for frame='orthogonal' (at most d orthonormal directions)", str(k))
-            trees = sample_concurrent_trees(T, k, dim, root_mean=loc, root_std=root_std, frame=frame, generator=generator)
+            trees = _sample_concurrent(T, k, dim, loc, root_std, frame, generator, None, None)      # loc: from checked data
         else:
             if frame == "orthogonal": bad_arg("frame", "'gaussian' for tree='chain'", "'orthogonal'")
-            trees = sample_chain_trees(T, k, dim, center=loc, box=root_std if root_std > 0 else 0.0, offset=offset, generator=generator)
+            trees = _sample_chain(T, k, dim, loc, root_std if root_std > 0 else 0.0, offset, generator, None, None)
     else:
         kind = ConcurrentTrees if tree in (None, "concurrent") and not isinstance(trees, ChainTrees) else ChainTrees
         if tree == "concurrent" and isinstance(trees, ChainTrees): bad_arg("trees", "ConcurrentTrees for tree='concurrent'", "ChainTrees")
