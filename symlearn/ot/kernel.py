@@ -120,11 +120,15 @@ def virtual_atoms(coords:Tensor, # atom coordinates, shape [T, k, N] (line i roo
     return _virtual_atoms(coords, masses, parents, attach)
 
 def _virtual_atoms(coords:Tensor, masses:Tensor, parents:list, attach:Tensor)->tuple[Tensor, Tensor]:
-    "`virtual_atoms` without the checks (no host syncs)."
+    "`virtual_atoms` without the checks (no host syncs: the k x k tree structure is built on the host from `parents`)."
     k = coords.shape[1]
-    par = torch.as_tensor(parents, device=coords.device)
-    A = (par[None, :] == torch.arange(k, device=coords.device)[:, None]).to(coords.dtype)   # A[i, c] = 1 if c child of i
-    D = torch.linalg.inv(torch.eye(k, dtype=coords.dtype, device=coords.device) - A)       # descendants incl. self
+    A = [[0.0] * k for _ in range(k)]                        # A[i][c] = 1 if line c is a child of line i
+    for c, q in enumerate(parents[1:], 1): A[q][c] = 1.0
+    D = [[float(i == j) for j in range(k)] for i in range(k)]   # D[i][j] = 1 if j descends from i (itself included)
+    for i in reversed(range(k)):                             # children have larger indices: done before their parent
+        for c in range(i + 1, k):
+            if A[i][c]: D[i] = [max(u, v) for u, v in zip(D[i], D[c])]
+    A, D = (torch.tensor(m, dtype=coords.dtype, device=coords.device) for m in (A, D))
     M = masses.sum(-1) @ D.T                                                                 # subtree masses [T, k]
     vc = A * attach[..., None, :]                                                            # [T, k(line), k(slot)]
     vm = A * M[..., None, :]
