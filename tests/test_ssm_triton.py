@@ -92,6 +92,7 @@ def test_blocks_are_powers_of_two_within_grid_limits():
         assert triton.cdiv(Dd, BD) <= 65535 and 1 <= _warps(BD, BN) <= 4
         if sm and BD * BN > 32: assert Bs * triton.cdiv(Dd, BD) >= 4 * sm or BD == 1   # shrunk only while it adds programs
     assert _blocks(8, 64, 16, 0) == (64, 16) and _blocks(8, 64, 16, 132)[0] < 64    # GPU: smaller tiles, more programs
+    assert _blocks(64, 4096, 16, 132) == (32, 16) and _blocks(64, 4096, 16, 132, 8) == (16, 16)   # GPU tile caps (registers)
 
 
 # --- what method='auto' means, and its fallback (device type and kernel mocked: no GPU needed) ---

@@ -167,10 +167,11 @@ def _tr_bwd(x, dl, A, Bm, Cm, Dv, z, br, bi, al, ck_h, ck_vr, ck_vi, gy_in, ghT,
 _I64_FROM = 2**31 - 1      # index range past which the kernels compute offsets in int64
 _INTERPRETED = type(_tr_fwd).__name__ == "InterpretedFunction"   # decorated under TRITON_INTERPRET=1 (NumPy on the host)
 
-def _blocks(Bs:int, Dd:int, N:int, n_sm:int=0)->tuple:
-    "Tile sizes (powers of two, as `tl.arange` needs): BLOCK_N ≥ N; BLOCK_D channels per program, at most 2048 tile elements, fewer on a GPU with few programs."
+def _blocks(Bs:int, Dd:int, N:int, n_sm:int=0, itemsize:int=4)->tuple:
+    "Tile sizes (powers of two, as `tl.arange` needs): BLOCK_N ≥ N; BLOCK_D channels per program, at most 2048 tile elements (on a GPU 512, 256 in float64), fewer with few programs."
     BN = triton.next_power_of_2(N)
-    BD = max(1, min(triton.next_power_of_2(Dd), 2048 // BN))
+    cap = 2048 if not n_sm else (512 if itemsize <= 4 else 256)   # the backward holds ~25 tile-sized values per thread: no spills
+    BD = max(1, min(triton.next_power_of_2(Dd), cap // BN))
     if n_sm:                                  # a GPU: aim at >= 4 programs per multiprocessor, tiles of >= 32 lanes
         while BD > max(1, 32 // BN) and Bs * triton.cdiv(Dd, BD) < 4 * n_sm: BD //= 2
     while triton.cdiv(Dd, BD) > 65535: BD *= 2  # CUDA grid limit of the second dimension
@@ -190,7 +191,7 @@ def _n_sm(x:Tensor)->int: return torch.cuda.get_device_properties(x.device).mult
 class _TritonScan(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, delta, A, B, C, D, z, br, bi, al, h0, vr0, vi0, mode, zoh, K, fallback):
-        Bs, L, Dd = x.shape; N = A.shape[1]; BD, BN = _blocks(Bs, Dd, N, _n_sm(x))
+        Bs, L, Dd = x.shape; N = A.shape[1]; BD, BN = _blocks(Bs, Dd, N, _n_sm(x), x.element_size())
         save = any(ctx.needs_input_grad[:13]); S = -(-L // K)
         if save: ctx.save_for_backward(x, delta, A, B, C, D, z, br, bi, al, h0, vr0, vi0)   # the inputs themselves (the reference backward differentiates them)
         c = lambda t: t.contiguous()
@@ -223,7 +224,7 @@ class _TritonScan(torch.autograd.Function):
     def _kernel_backward(ctx, gy, ghT, gvrT, gviT):
         x, delta, A, B, C, D, z, br, bi, al, h0, vr0, vi0 = (t.contiguous() if t is not None else None for t in ctx.saved_tensors)
         (ckh, ckvr, ckvi), (mode, zoh, K, _) = ctx.ck, ctx.meta
-        Bs, L, Dd = x.shape; N = A.shape[1]; BD, BN = _blocks(Bs, Dd, N, _n_sm(x)); S = -(-L // K); nDB = triton.cdiv(Dd, BD)
+        Bs, L, Dd = x.shape; N = A.shape[1]; BD, BN = _blocks(Bs, Dd, N, _n_sm(x), x.element_size()); S = -(-L // K); nDB = triton.cdiv(Dd, BD)
         sc = [x.new_empty(Bs * nDB * (K + 1) * BD * BN) for _ in range(3)]
         gx, gdl = torch.empty_like(x), torch.empty_like(x); gz = torch.empty_like(x) if z is not None else x
         gB_p, gC_p = x.new_zeros(nDB, Bs, L, N), x.new_zeros(nDB, Bs, L, N)
