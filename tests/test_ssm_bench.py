@@ -44,3 +44,13 @@ def test_peak_memory_takes_the_shape():
     small = peak_memory("parallel", "momentum", 64, torch.device("cpu"), Bsz=1, D=4, N=2)
     big = peak_memory("parallel", "momentum", 64, torch.device("cpu"), Bsz=8, D=64, N=16)
     assert small is not None and big > small
+
+
+def test_bandwidth_fields_from_bytes_and_time():
+    "Achieved bandwidth = scan_bytes / time, as a fraction of the peak given (the datasheet figure when known, else the copy)."
+    bw = {"name": "test", "datasheet_GBps": None, "copy_GBps": 2.0}
+    r = scan_timings(lengths=(8,), plan={"parallel": ("momentum",)}, threads=(1,), memory=False, repeats=1, Bsz=1, D=4, N=2,
+                     device="cpu", bandwidth=bw)
+    row = r["rows"][0]
+    assert row["fwdbwd_GBps"] == pytest.approx(scan_bytes(1, 8, 4, 2, True) / row["fwdbwd_s"] / 1e9)
+    assert row["fwd_frac_peak"] == pytest.approx(row["fwd_GBps"] / 2.0) and r["bandwidth"] == bw

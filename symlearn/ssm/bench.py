@@ -120,6 +120,7 @@ def scan_timings(lengths=(128, 256), # sequence lengths (the loop is measured at
                  memory:bool=True, # measure peak memory (momentum: loop and the fast paths)
                  repeats:int=3, device=None, Bsz:int=8, D:int=64, N:int=16,
                  loop_max_L:int|None=None, # longest L at which the loop is timed (None: every L)
+                 bandwidth:dict|None=None, # the device's peak ({'datasheet_GBps', 'copy_GBps'}); None: measured on CUDA, none on CPU
                 )->dict:
     "Rows of timings and peak memory, and the ratios against the loop (and on CUDA the parallel scan) measured in the same run."
     device = get_device(device); rows = []; cuda = device.type == "cuda"
@@ -127,7 +128,7 @@ def scan_timings(lengths=(128, 256), # sequence lengths (the loop is measured at
                      "parallel": ("vanilla", "momentum", "complex")} if cuda else
                     {"loop": ("vanilla", "momentum"), "auto": ("vanilla", "momentum", "complex"),
                      "parallel": ("vanilla", "momentum"), "sequential": ("momentum",), "chunked": ("momentum",)})
-    bw = device_bandwidth(device) if cuda else None
+    bw = bandwidth if bandwidth is not None else (device_bandwidth(device) if cuda else None)
     peak = (bw["datasheet_GBps"] or bw["copy_GBps"]) if bw else None
     n0 = torch.get_num_threads()
     thread_list = threads if device.type == "cpu" else (None,)
@@ -146,7 +147,7 @@ def scan_timings(lengths=(128, 256), # sequence lengths (the loop is measured at
                         try: row.update(fwd_s=_time(f, args, False, repeats, wall), fwdbwd_s=_time(f, args, True, repeats, wall))
                         except Exception as e:                       # recorded, not fatal: the other paths still run
                             row["error"] = f"{type(e).__name__}: {str(e)[:300]}"; rows.append(row); continue
-                        if cuda:                                     # achieved bandwidth: bytes that must move / time
+                        if bw:                                       # achieved bandwidth: bytes that must move / time
                             for key, bwd in (("fwd", False), ("fwdbwd", True)):
                                 row[f"{key}_GBps"] = scan_bytes(Bsz, L, D, N, bwd) / row[f"{key}_s"] / 1e9
                                 row[f"{key}_frac_peak"] = row[f"{key}_GBps"] / peak
