@@ -249,7 +249,7 @@ def _check_launchable(named:dict)->None:
         raise ValueError(f"`x` must be a CUDA tensor for the Triton kernels (or set TRITON_INTERPRET=1 before importing "
                          f"symlearn.ssm.triton_kernels to run them on CPU); got device {x.device}")
     for k, t in named.items():
-        if t is not None and t.device != x.device: raise ValueError(f"`{k}` must be on x's device {x.device}; got {t.device}")
+        if isinstance(t, Tensor) and t.device != x.device: raise ValueError(f"`{k}` must be on x's device {x.device}; got {t.device}")
 
 def triton_scan(x:Tensor, # inputs, (B, L, D)
                 delta:Tensor, # step sizes Δ > 0, (B, L, D)
