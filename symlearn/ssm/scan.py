@@ -279,14 +279,14 @@ def selective_scan(x:Tensor, # inputs, (B, L, D)
         kw = {}
         if method == "numba":
             if x.device.type != "cpu": bad_arg("method", "'numba' only for CPU tensors (use 'auto', 'triton' or 'parallel' on CUDA)", f"x on {x.device}")
-            from symlearn.ssm.kernels import fused_scan
         else:
             if x.device.type != "cuda" and os.environ.get("TRITON_INTERPRET") != "1":
                 bad_arg("method", "'triton' only for CUDA tensors (or CPU tensors with TRITON_INTERPRET=1)", f"x on {x.device}")
             if not _available("triton"): bad_arg("method", "'triton' with the `triton` package installed (pip install symlearn[gpu])", "no triton")
-            from symlearn.ssm.triton_kernels import triton_scan as fused_scan
             kw = dict(fallback=auto)
         try:
+            if method == "numba": from symlearn.ssm.kernels import fused_scan
+            else: from symlearn.ssm.triton_kernels import triton_scan as fused_scan   # a failing import also falls back
             y, hT, vT = fused_scan(x, delta, A, B, C, D, z, beta, alpha, h0, v0, zoh=discretization == "zoh", **kw)
             return (y, SSMState(hT, vT)) if return_state else y
         except Exception as e:                    # compiling or launching the kernel failed (unsupported GPU, old driver)
