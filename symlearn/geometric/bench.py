@@ -136,15 +136,17 @@ def bench_mesh(sizes=(3, 4, 5), # icosphere subdivisions (642, 2,562, 10,242 ver
                          "memory_mib": memory_fwd_bwd(lambda: mod(h, x, m), device), "params": sum(p.numel() for p in mod.parameters())})
     return rows
 
-def bench_points(n_points=1024, batch=8, device="cpu", reps=3)->list:
-    "Rows: GPointNet (PointConv) fwd+bwd with C1 and O (local Reynolds), and the global average over O of the C1 net."
+def bench_points(n_points=1024, batch=8, device="cpu", reps=7)->list:
+    "Rows: GPointNet (PointConv) fwd+bwd with C1 and O (local Reynolds; repetitions interleaved C1, O, C1, O, …), and the global average over O of the C1 net."
     X = torch.randn(batch, n_points, 3, generator=torch.Generator().manual_seed(0)).to(device)
-    rows = []
-    for name, G in (("pointconv_C1", "C1"), ("pointconv_O", "O")):
-        net = GPointNet(8, G, centres=(n_points // 4, n_points // 16), k=(16, 16), widths=(32, 64), generator=torch.Generator().manual_seed(0)).to(device)
-        w, c = time_fwd_bwd(lambda: net(X), device, reps)
-        rows.append({"model": name, "points": n_points, "seconds": w, "cpu_seconds": c,
-                     "memory_mib": memory_fwd_bwd(lambda: net(X), device)})
+    nets = {name: GPointNet(8, G, centres=(n_points // 4, n_points // 16), k=(16, 16), widths=(32, 64), generator=torch.Generator().manual_seed(0)).to(device)
+            for name, G in (("pointconv_C1", "C1"), ("pointconv_O", "O"))}
+    for net in nets.values(): time_fwd_bwd(lambda: net(X), device, 1, 2)              # warm-up
+    ts = {name: [] for name in nets}
+    for _ in range(reps):
+        for name, net in nets.items(): ts[name].append(time_fwd_bwd(lambda: net(X), device, 1, 0))
+    rows = [{"model": name, "points": n_points, "seconds": min(t[0] for t in ts[name]), "cpu_seconds": min(t[1] for t in ts[name]),
+             "memory_mib": memory_fwd_bwd(lambda: net(X), device)} for name, net in nets.items()]
     c1 = GPointNet(8, "C1", centres=(n_points // 4, n_points // 16), k=(16, 16), widths=(32, 64), generator=torch.Generator().manual_seed(0)).to(device)
     glob = GroupAveraged(c1, "O").to(device)
     w, c = time_fwd_bwd(lambda: glob(X), device, 1, 1)
