@@ -33,6 +33,7 @@ CONFIGS = {
     "full": {"tasks": ["r1", "r3"], "arms_r1": ["noneq", "egnn", "emnn_raw", "emnn_proper"],
              "arms_r3": ["emnn_raw", "emnn_proper"], "arms_r2": [], "heads_r2": [],
              "n_classes": 8, "n_train": 20, "n_train_r3": 10, "n_val": 5, "n_test": 20, "subdiv": 2, "epochs": 40, "epochs_r2": 0,
+             "lr_arms": {"emnn_raw": 1e-3, "emnn_proper": 1e-3},   # per-arm learning rate (others: "lr"), chosen on the validation split
              "r2_train": 0, "r2_test": 0, "r2_subdiv": 2, "batch": 8, "lr": 3e-3, "widths": [16, 16, 16, 16], "hidden": 32,
              "features": "rel_area", "normalize": "edge", "seeds": 3, "data_seed": 0},
     "correspondence": {"tasks": ["r2"], "arms_r1": [], "arms_r3": [], "arms_r2": ["egnn", "emnn_raw"], "heads_r2": ["dense", "gram"],
@@ -99,7 +100,7 @@ def _predict(model, cfg, meshes, batch, device):
 def train_classifier(cfg:dict, arm:str, n_out:int, train:tuple, val:tuple, seed:int, device)->tuple:
     "Train a graph classifier; returns (best model state, curves, seconds). Selection: best validation accuracy."
     model = _model(cfg, arm, n_out, "graph", seed, device)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"])
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.get("lr_arms", {}).get(arm, cfg["lr"]))
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, max(1, cfg["epochs"]))
     g = torch.Generator().manual_seed(2000 + seed)
     (Xtr, ytr), (Xva, yva) = train, val
