@@ -2,14 +2,23 @@
 import math
 import pytest
 import torch
+from torch import Tensor, nn
 
-def finite(out)->bool:
-    "True when every float tensor / float in `out` (nested tuples, lists, dicts) is finite."
-    if isinstance(out, torch.Tensor): return bool(torch.isfinite(out).all()) if (out.is_floating_point() or out.is_complex()) else True
-    if isinstance(out, float): return math.isfinite(out)
-    if isinstance(out, dict): return all(finite(v) for v in out.values())
-    if isinstance(out, (list, tuple)): return all(finite(v) for v in out)
-    return True
+def leaves(o)->list:
+    "Floating tensors inside a result: tensors, tuples, lists, dicts, modules, weight-space-like and mesh-like objects."
+    if isinstance(o, Tensor): return [o] if (o.is_floating_point() or o.is_complex()) else []
+    if isinstance(o, float): return [torch.tensor(o)]
+    if isinstance(o, (tuple, list)): return [t for v in o for t in leaves(v)]
+    if isinstance(o, dict): return [t for v in o.values() for t in leaves(v)]
+    if isinstance(o, nn.Module): return list(o.parameters())
+    for attrs in (("weights", "biases"), ("perms", "scales"), ("pos",)):
+        if all(hasattr(o, a) for a in attrs): return [t for a in attrs for t in leaves(getattr(o, a))]
+    return []
+
+def finite(o)->bool:
+    "Every floating value inside `o` is finite."
+    return all(bool(torch.isfinite(t).all()) for t in leaves(o))
+
 
 def refused(fn, name:str, *args, exc=(ValueError, TypeError), **kw)->str:
     "Call `fn`; it must raise `exc` (ValueError/TypeError) with a message naming the argument `name` (in backticks)."

@@ -4,7 +4,7 @@ import pytest
 import torch
 from hypothesis import given, strategies as st
 import symlearn.attention as A
-from _fuzzcases import (run_case, Bad, NAN, INF, LONG, NDIM, EMPTY, FTENSOR_BAD, POSINT_BAD, OPTINT_BAD, NNINT_BAD, FLAG_BAD,
+from _fuzz import (run_case, Bad, NAN_T, INF_T, LONG_T, NDIM_T, EMPTY_T, FTENSOR_BAD, POSINT_BAD, OPTINT_BAD, NNINT_BAD, FLAG_BAD,
                         GEN_BAD, DTYPE_BAD, sizes, dtype, gen, randn)
 
 F64 = torch.float64
@@ -119,18 +119,18 @@ def b_train_vit(draw):
     X = torch.randn(6, 4, 4, generator=gen(draw)); y = torch.randint(0, 2, (6,), generator=gen(draw))
     return A.train_vit, dict(model=m, Xtr=X, ytr=y, Xte=X, yte=y, steps=sizes(draw, 0, 2), batch=3, lr=1e-2, generator=gen(draw))
 
-HEADS_BAD = dict(Q=[NAN, LONG, NDIM, EMPTY, "Q"], K=[NAN, LONG, Bad(lambda K: K[..., :-1, :], "other d_k") ], V=[NAN, Bad(lambda V: V[..., :-1], "not square")])
-XBAD = [NAN, INF, LONG, EMPTY, Bad(lambda X: X.reshape(-1), "1-D"), "not a tensor"]   # [..., n, d]: an extra leading dim is a batch
+HEADS_BAD = dict(Q=[NAN_T, LONG_T, NDIM_T, EMPTY_T, "Q"], K=[NAN_T, LONG_T, Bad(lambda K: K[..., :-1, :], "other d_k") ], V=[NAN_T, Bad(lambda V: V[..., :-1], "not square")])
+XBAD = [NAN_T, INF_T, LONG_T, EMPTY_T, Bad(lambda X: X.reshape(-1), "1-D"), "not a tensor"]   # [..., n, d]: an extra leading dim is a batch
 CASES = {
     "attention_field": (b_field, dict(X=XBAD, pe=PE_BAD, causal=FLAG_BAD, **HEADS_BAD)),
     "attention_flow": (b_flow, dict(X0=XBAD, t=[[0.5, 0.1], [-1.0, 0.0], "t", [math.nan, 1.0]], pe=PE_BAD, causal=FLAG_BAD,
                                     method=["bogus", 3], backend=["gpu"], step_size=[0.0, -1.0, math.nan], rtol=[-1.0, math.nan], atol=[-1.0, math.inf], **HEADS_BAD)),
     "discrete_attention_stack": (b_stack, dict(X0=XBAD, n_layers=[-1, 2.5, "2", None], h=[0.0, -1.0, math.nan], causal=FLAG_BAD, pe=PE_BAD)),
-    "rope_rotate": (b_rot, dict(x=[NAN, LONG, Bad(lambda x: x[..., :1], "odd d_k"), "x"], pos=[Bad(lambda p: torch.zeros(len(p) + 3), "wrong length"), "p"],
+    "rope_rotate": (b_rot, dict(x=[NAN_T, LONG_T, Bad(lambda x: x[..., :1], "odd d_k"), "x"], pos=[Bad(lambda p: torch.zeros(len(p) + 3), "wrong length"), "p"],
                                 base=[1.0, 0.5, math.nan], layout=["bogus", 2])),
     "rope_frequencies": (b_freq, dict(d_k=[3, 0, -2, 2.0, "4"], base=[1.0, math.nan, "b"], dtype=DTYPE_BAD)),
     "rope_matrix": (b_mat, dict(p=[math.nan, "1", None], d_k=[0, -2, 1.5], base=[0.5, math.nan], dtype=DTYPE_BAD)),
-    "rope_key_query": (b_kq, dict(Q=[NAN, LONG, "Q"], K=[NAN, Bad(lambda K: K[:, :1] if K.shape[1] > 1 else K[:, [0, 0]], "other shape")], m=[Bad(lambda m: m.reshape(3, 1), "2-D"), "m", None], base=[1.0, math.nan])),
+    "rope_key_query": (b_kq, dict(Q=[NAN_T, LONG_T, "Q"], K=[NAN_T, Bad(lambda K: K[:, :1] if K.shape[1] > 1 else K[:, [0, 0]], "other shape")], m=[Bad(lambda m: m.reshape(3, 1), "2-D"), "m", None], base=[1.0, math.nan])),
     "adjacent_to_half": (b_a2h, dict(d_k=[3, 0, -2, 2.0, "4"])),
     "sinusoidal_pe": (b_sin, dict(n=POSINT_BAD, d=POSINT_BAD, base=[1.0, math.nan, "b"], dtype=DTYPE_BAD)),
     "RotaryPE": (b_rpe, dict(base=[1.0, math.nan, "b"], layout=["bogus"], positions=[torch.zeros(2, 2), "p"])),
@@ -138,15 +138,15 @@ CASES = {
     "as_pe": (b_aspe, dict(pe=PE_BAD)),
     "Heads": (b_heads, dict()),
     "check_heads": (b_check_heads, dict(X=XBAD, **HEADS_BAD)),
-    "qk_from_A": (b_qk, dict(A=[NAN, LONG, Bad(lambda a: a[:, :1] if a.shape[1] > 1 else a[:, [0, 0]], "not square"), "A"])),
-    "spread_rate": (b_spread, dict(X=[NAN, LONG, "X"], F=[NAN, Bad(lambda F: F[..., :1, :], "other n") ])),
-    "small_scale_index": (b_kappa, dict(X=[NAN, LONG, EMPTY, Bad(lambda X: X[:1].expand(3, -1).clone(), "all tokens equal")], per_head=FLAG_BAD, **HEADS_BAD)),
+    "qk_from_A": (b_qk, dict(A=[NAN_T, LONG_T, Bad(lambda a: a[:, :1] if a.shape[1] > 1 else a[:, [0, 0]], "not square"), "A"])),
+    "spread_rate": (b_spread, dict(X=[NAN_T, LONG_T, "X"], F=[NAN_T, Bad(lambda F: F[..., :1, :], "other n") ])),
+    "small_scale_index": (b_kappa, dict(X=[NAN_T, LONG_T, EMPTY_T, Bad(lambda X: X[:1].expand(3, -1).clone(), "all tokens equal")], per_head=FLAG_BAD, **HEADS_BAD)),
     "regime": (b_regime, dict(tol=[-1.0, math.nan, "t"], pe=PE_BAD + [A.AbsolutePE()], **HEADS_BAD)),
     "constructed_heads": (b_cons, dict(sign_V=[0, 2, "-1"], sign_A=[0, 0.5], d=POSINT_BAD, batch=POSINT_BAD, rho=[-1.0, math.nan], aligned=FLAG_BAD, generator=GEN_BAD, dtype=DTYPE_BAD)),
-    "regime_from_states": (b_states, dict(X=[NAN, LONG, EMPTY, Bad(lambda X: X[:1].expand(3, -1).clone(), "all tokens equal")], pe=PE_BAD, causal=FLAG_BAD, **HEADS_BAD)),
-    "classify_trajectory": (b_classify, dict(traj=[LONG, Bad(lambda t: t[:3], "3 time points"), Bad(lambda t: t[0], "2-D"), "traj"], zero_frac=[0.0, 1.0, math.nan],
+    "regime_from_states": (b_states, dict(X=[NAN_T, LONG_T, EMPTY_T, Bad(lambda X: X[:1].expand(3, -1).clone(), "all tokens equal")], pe=PE_BAD, causal=FLAG_BAD, **HEADS_BAD)),
+    "classify_trajectory": (b_classify, dict(traj=[LONG_T, Bad(lambda t: t[:3], "3 time points"), Bad(lambda t: t[0], "2-D"), "traj"], zero_frac=[0.0, 1.0, math.nan],
                                              cluster_tol=[0.0, -1.0, math.nan], inf_factor=[1.0, 0.5, math.inf])),
-    "run_family": (b_family, dict(A=[NAN, LONG, NDIM], V=[NAN, Bad(lambda V: V[:, :1], "not square")], n=POSINT_BAD, T=[0.0, -1.0, math.nan], step_size=[0.0, math.nan], generator=GEN_BAD)),
+    "run_family": (b_family, dict(A=[NAN_T, LONG_T, NDIM_T], V=[NAN_T, Bad(lambda V: V[:, :1], "not square")], n=POSINT_BAD, T=[0.0, -1.0, math.nan], step_size=[0.0, math.nan], generator=GEN_BAD)),
     "AttentionLayer": (b_layer, dict(d=POSINT_BAD, n_heads=POSINT_BAD, regime=["collapse", 1], strength=[0.0, math.nan], refinements=["value_shift", ("bogus",)], causal=FLAG_BAD)),
     "TinyTransformer.forward": (b_tiny, dict(ids=[Bad(lambda i: i[:, :, None], "3-D"), Bad(lambda i: i[:, :0], "empty"), Bad(lambda i: i + 100, "out of vocab"),
                                                    Bad(lambda i: i.double(), "float"), Bad(lambda i: i.repeat(1, 7), "too long"), "ids"])),
@@ -156,8 +156,8 @@ CASES = {
     "train_tiny": (b_train_tiny, dict(model=["m", None], steps=[-1, 1.5], batch=POSINT_BAD, lr=[0.0, -1.0, math.nan], generator=GEN_BAD, eval_size=POSINT_BAD)),
     "char_windows": (b_windows, dict(data=[Bad(lambda d: d.double(), "float"), Bad(lambda d: d[:3], "too short"), "abc"], batch=POSINT_BAD, n=POSINT_BAD, generator=GEN_BAD)),
     "train_char_lm": (b_train_lm, dict(model=["m"], steps=[-1], batch=POSINT_BAD, lr=[0.0, math.nan], generator=GEN_BAD, eval_windows=POSINT_BAD)),
-    "patchify": (b_patchify, dict(X=[NAN, LONG, NDIM, "X"], p=[0, -1, 1.5, "2"])),
-    "train_vit": (b_train_vit, dict(model=["m"], Xtr=[NAN, LONG], ytr=[Bad(lambda y: y.double(), "float labels"), Bad(lambda y: y[:-1], "short")], lr=[0.0, math.nan], generator=GEN_BAD)),
+    "patchify": (b_patchify, dict(X=[NAN_T, LONG_T, NDIM_T, "X"], p=[0, -1, 1.5, "2"])),
+    "train_vit": (b_train_vit, dict(model=["m"], Xtr=[NAN_T, LONG_T], ytr=[Bad(lambda y: y.double(), "float labels"), Bad(lambda y: y[:-1], "short")], lr=[0.0, math.nan], generator=GEN_BAD)),
 }
 NOT_FUZZED = {"REGIME_LABELS", "TRAJ_LABELS", "REGIMES", "REFINEMENTS",                # constants
               "bert_forward", "bert_reference", "minilm_embed", "bert_heads",           # need the pretrained weights: tests/test_badinput_* and the real-data tests

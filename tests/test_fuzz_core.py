@@ -5,7 +5,7 @@ import pytest
 import torch
 from hypothesis import given, strategies as st
 import symlearn.core as C
-from _fuzzcases import run_case, Bad, NAN, INF, LONG, NDIM, EMPTY, POSINT_BAD, FLAG_BAD, GEN_BAD, DTYPE_BAD, sizes, dtype, gen, randn
+from _fuzz import run_case, Bad, NAN_T, INF_T, LONG_T, NDIM_T, EMPTY_T, POSINT_BAD, FLAG_BAD, GEN_BAD, DTYPE_BAD, sizes, dtype, gen, randn
 
 def b_int(draw): return C.check_int, dict(value=draw(st.integers(0, 10)), name="n", min=0, max=10)
 def b_scalar(draw): return C.check_scalar, dict(value=draw(st.floats(0, 1)), name="beta", low=0, high=1)
@@ -35,15 +35,15 @@ CASES = {
     "check_int": (b_int, dict(value=[2.5, "3", True, None, -1, 11])),
     "check_scalar": (b_scalar, dict(value=[math.nan, math.inf, -0.1, 1.1, "x", None, True])),
     "check_choice": (b_choice, dict(value=["c", 1, None])),
-    "check_tensor": (b_tensor, dict(x=[NAN, INF, LONG, NDIM, EMPTY, "X", np.zeros((2, 3))])),
+    "check_tensor": (b_tensor, dict(x=[NAN_T, INF_T, LONG_T, NDIM_T, EMPTY_T, "X", np.zeros((2, 3))])),
     "check_same": (b_same, dict(Y=[Bad(lambda y: y.float() if y.dtype == torch.float64 else y.double(), "dtype mix")])),
-    "check_weights": (b_weights, dict(a=[NAN, LONG, Bad(lambda a: -a, "negative"), Bad(lambda a: 2 * a, "sum 2")], atol=[math.nan, -1.0, "x"])),
-    "check_on_sphere": (b_sphere, dict(x=[Bad(lambda x: 2 * x, "off the sphere"), NAN, LONG], atol=[math.nan, -1.0])),
+    "check_weights": (b_weights, dict(a=[NAN_T, LONG_T, Bad(lambda a: -a, "negative"), Bad(lambda a: 2 * a, "sum 2")], atol=[math.nan, -1.0, "x"])),
+    "check_on_sphere": (b_sphere, dict(x=[Bad(lambda x: 2 * x, "off the sphere"), NAN_T, LONG_T], atol=[math.nan, -1.0])),
     "check_bool": (b_bool, dict(value=["no", "True", 1, 0, None, 1.0])),
     "check_generator": (b_gen, dict(generator=GEN_BAD)),
     "check_device": (b_device, dict(device=["bogus", 3.5, ["cpu"]])),
     "check_magnitude": (b_mag, dict(x=[Bad(lambda x: x.clone().fill_(torch.finfo(x.dtype).max * 0.9), "huge")])),
-    "check_finite_result": (b_res, dict(out=[NAN, INF])),
+    "check_finite_result": (b_res, dict(out=[NAN_T, INF_T])),
     "tolerance": (b_tol, dict(dtype=[torch.int64, "float32", None], scale=[math.nan, -1.0, "s"], n_terms=[-1, 2.5], factor=[0.0, -1.0, math.nan])),
     "default_float": (b_float, dict(dtype=DTYPE_BAD)),
     "get_device": (b_getdev, dict(device=["bogus", 3.5])),

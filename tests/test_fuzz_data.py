@@ -6,7 +6,7 @@ import pytest
 import torch
 from hypothesis import given, strategies as st
 import symlearn.data as D
-from _fuzzcases import run_case, Bad, NAN, LONG, NDIM, EMPTY, POSINT_BAD, FLAG_BAD, GEN_BAD, DTYPE_BAD, sizes, dtype, gen, randn
+from _fuzz import run_case, Bad, NAN_T, LONG_T, NDIM_T, EMPTY_T, POSINT_BAD, FLAG_BAD, GEN_BAD, DTYPE_BAD, sizes, dtype, gen, randn
 
 TMP = Path(tempfile.mkdtemp(prefix="symlearn-fuzz-data-"))
 CSV = TMP / "pts.csv"; CSV.write_text("name,latitude,longitude\na,10,20\nb,-45.5,181\nc,90,-180\nd,x,3\n")
@@ -99,7 +99,7 @@ CASES = {
     "hapt_windows": (b_hapt, dict(rec=[{}, "rec", None], window=[1, 0, 2.5, "8"], overlap=[1.0, -0.1, math.nan], activities=["some", 1])),
     "read_image": (b_read_image, dict(max_size=[0, -1, 2.5, "3"], dtype=DTYPE_BAD)),
     "load_photo": (b_load_photo, dict(name=["lena", 3], max_size=[0, 2.5], dtype=DTYPE_BAD)),
-    "image_pixels": (b_pixels, dict(img=[NAN, LONG, Bad(lambda i: i[:2], "2 channels"), Bad(lambda i: i[0], "2-D"), "img"], n=[0, -1, 10**6, 2.5], generator=GEN_BAD)),
+    "image_pixels": (b_pixels, dict(img=[NAN_T, LONG_T, Bad(lambda i: i[:2], "2 channels"), Bad(lambda i: i[0], "2-D"), "img"], n=[0, -1, 10**6, 2.5], generator=GEN_BAD)),
     "char_vocab": (b_vocab, dict(text=[3, None, b"ab"])),
     "encode_chars": (b_encode, dict(text=[3, None, "\u2603"], vocab=["", 3, None])),
     "decode_chars": (b_decode, dict(ids=[torch.tensor([1000]), torch.tensor([-1]), Bad(lambda i: i.double(), "float"), "ids"], vocab=["", 3])),

@@ -6,11 +6,11 @@ import pytest
 import torch
 from hypothesis import given, strategies as st
 import symlearn.ot as O
-from _fuzzcases import (run_case, Bad, NAN, INF, LONG, NDIM, EMPTY, FTENSOR_BAD, POSINT_BAD, OPTINT_BAD, NNINT_BAD, FLAG_BAD, GEN_BAD, DTYPE_BAD,
+from _fuzz import (run_case, Bad, NAN_T, INF_T, LONG_T, NDIM_T, EMPTY_T, FTENSOR_BAD, POSINT_BAD, OPTINT_BAD, NNINT_BAD, FLAG_BAD, GEN_BAD, DTYPE_BAD,
                         sizes, dtype, gen, randn, simplex)
 
 P_BAD = [0.5, math.nan, math.inf, -1.0, "2", None]
-W_BAD = [NAN, Bad(lambda w: -w, "negative"), Bad(lambda w: 2 * w, "sum 2"), Bad(lambda w: w[:-1], "short"), LONG]
+W_BAD = [NAN_T, Bad(lambda w: -w, "negative"), Bad(lambda w: 2 * w, "sum 2"), Bad(lambda w: w[:-1], "short"), LONG_T]
 
 def pair(draw, d=None):
     dt = dtype(draw); n, m = sizes(draw), sizes(draw); d = d or sizes(draw, 1, 4)
@@ -123,34 +123,34 @@ def b_plot(draw):
     return O.plot_tree, dict(ax=ax, trees=tr, t=0, extent=draw(st.sampled_from([0.5, 2.0])), X=randn(draw, 4, 2, dt=torch.float32))
 
 CASES = {
-    "wasserstein_1d": (b_w1d, dict(u=FTENSOR_BAD, v=[NAN, LONG, "x"], a=W_BAD, p=P_BAD)),
+    "wasserstein_1d": (b_w1d, dict(u=FTENSOR_BAD, v=[NAN_T, LONG_T, "x"], a=W_BAD, p=P_BAD)),
     "sliced_wasserstein": (b_sw, dict(X=FTENSOR_BAD + [Bad(lambda X: X[:, :1] if X.shape[1] > 1 else X[:, [0, 0]], "other d")],
-                                      Y=[NAN, LONG, NDIM, EMPTY, Bad(lambda Y: Y.double() if Y.dtype == torch.float32 else Y.float(), "dtype mix")],
+                                      Y=[NAN_T, LONG_T, NDIM_T, EMPTY_T, Bad(lambda Y: Y.double() if Y.dtype == torch.float32 else Y.float(), "dtype mix")],
                                       b=W_BAD, n_projections=POSINT_BAD, p=P_BAD, generator=GEN_BAD)),
-    "tree_sliced_wasserstein": (b_tsw, dict(X=FTENSOR_BAD, Y=[NAN, LONG, EMPTY], a=W_BAD, n_trees=OPTINT_BAD, n_lines=OPTINT_BAD,
+    "tree_sliced_wasserstein": (b_tsw, dict(X=FTENSOR_BAD, Y=[NAN_T, LONG_T, EMPTY_T], a=W_BAD, n_trees=OPTINT_BAD, n_lines=OPTINT_BAD,
                                             delta=[-1.0, math.nan, "2"], tree=["star", 3], split=["nearest", 3], p=P_BAD,
                                             generator=GEN_BAD, projection=["cubic", None], degree=POSINT_BAD, return_per_tree=FLAG_BAD)),
-    "db_tsw": (b_dbtsw, dict(X=FTENSOR_BAD, Y=[NAN, LONG], n_trees=OPTINT_BAD, frame=["bogus", 1], p=P_BAD, generator=GEN_BAD)),
-    "spherical_tree_sliced_wasserstein": (b_stsw, dict(X=[NAN, LONG, EMPTY, Bad(lambda X: 2 * X, "off the sphere"), "x"], Y=[NAN, Bad(lambda Y: 2 * Y, "off")],
+    "db_tsw": (b_dbtsw, dict(X=FTENSOR_BAD, Y=[NAN_T, LONG_T], n_trees=OPTINT_BAD, frame=["bogus", 1], p=P_BAD, generator=GEN_BAD)),
+    "spherical_tree_sliced_wasserstein": (b_stsw, dict(X=[NAN_T, LONG_T, EMPTY_T, Bad(lambda X: 2 * X, "off the sphere"), "x"], Y=[NAN_T, Bad(lambda Y: 2 * Y, "off")],
                                                       b=W_BAD, n_trees=OPTINT_BAD, n_lines=OPTINT_BAD, delta=[-1.0, math.nan], p=P_BAD,
                                                       generator=GEN_BAD, generalized=FLAG_BAD, split=["bogus", 1])),
     "sample_directions": (b_dirs, dict(n=POSINT_BAD, d=POSINT_BAD, generator=GEN_BAD, dtype=DTYPE_BAD)),
     "sample_directions_frames": (b_frames, dict(n_trees=POSINT_BAD, n_lines=POSINT_BAD, d=POSINT_BAD, frame=["bogus"], generator=GEN_BAD, dtype=DTYPE_BAD)),
-    "sample_concurrent_trees": (b_conc, dict(n_trees=POSINT_BAD, d=POSINT_BAD, root_mean=[NAN, LONG, EMPTY, "x"], root_std=[-1.0, math.nan], generator=GEN_BAD)),
-    "sample_chain_trees": (b_chain, dict(n_trees=POSINT_BAD, n_lines=POSINT_BAD, center=[NAN, LONG, NDIM], box=[-1.0, math.inf], offset=[-0.1, math.nan], generator=GEN_BAD)),
+    "sample_concurrent_trees": (b_conc, dict(n_trees=POSINT_BAD, d=POSINT_BAD, root_mean=[NAN_T, LONG_T, EMPTY_T, "x"], root_std=[-1.0, math.nan], generator=GEN_BAD)),
+    "sample_chain_trees": (b_chain, dict(n_trees=POSINT_BAD, n_lines=POSINT_BAD, center=[NAN_T, LONG_T, NDIM_T], box=[-1.0, math.inf], offset=[-0.1, math.nan], generator=GEN_BAD)),
     "sample_spherical_trees": (b_sph, dict(n_trees=POSINT_BAD, n_lines=POSINT_BAD, dim=[1, 0, 2.5, "3"], generator=GEN_BAD, dtype=DTYPE_BAD)),
     "check_trees": (b_check_trees, dict(trees=["trees", None, 3], ref=[Bad(lambda r: r.float() if r.dtype == torch.float64 else r.double(), "dtype mix")])),
-    "tree_ot_kernel": (b_kernel, dict(coords=[NAN, LONG, "x", Bad(lambda c: c[..., :1, :0], "empty")], masses=[NAN, LONG, Bad(lambda m: m[..., :-1] if m.shape[-1] > 1 else m[..., [0, 0]], "short")], p=P_BAD)),
+    "tree_ot_kernel": (b_kernel, dict(coords=[NAN_T, LONG_T, "x", Bad(lambda c: c[..., :1, :0], "empty")], masses=[NAN_T, LONG_T, Bad(lambda m: m[..., :-1] if m.shape[-1] > 1 else m[..., [0, 0]], "short")], p=P_BAD)),
     "tree_ot_reference": (b_reference, dict(p=P_BAD, masses=[Bad(lambda m: m[:, :-1] if m.shape[1] > 1 else m[:, [0, 0]], "short")])),
-    "virtual_atoms": (b_virtual, dict(coords=[NAN, LONG, NDIM], masses=[NAN, Bad(lambda m: m[..., :-1] if m.shape[-1] > 1 else m[..., [0, 0]], "short")],
-                                      parents=["x", [0], [-1, 5, 5, 5]], attach=[NAN, LONG, NDIM])),
+    "virtual_atoms": (b_virtual, dict(coords=[NAN_T, LONG_T, NDIM_T], masses=[NAN_T, Bad(lambda m: m[..., :-1] if m.shape[-1] > 1 else m[..., [0, 0]], "short")],
+                                      parents=["x", [0], [-1, 5, 5, 5]], attach=[NAN_T, LONG_T, NDIM_T])),
     "feature_dim": (b_fdim, dict(d=POSINT_BAD, projection=["bogus", None], degree=POSINT_BAD)),
-    "generalized_sphere_map": (b_gsm, dict(Z=[NAN, LONG, NDIM, EMPTY], eps=[0.0, -1.0, math.nan])),
-    "w2_exact": (b_w2, dict(X=FTENSOR_BAD, Y=[NAN, LONG, Bad(lambda Y: Y[:-1] if len(Y) > 1 else Y[[0, 0]], "other n")])),
+    "generalized_sphere_map": (b_gsm, dict(Z=[NAN_T, LONG_T, NDIM_T, EMPTY_T], eps=[0.0, -1.0, math.nan])),
+    "w2_exact": (b_w2, dict(X=FTENSOR_BAD, Y=[NAN_T, LONG_T, Bad(lambda Y: Y[:-1] if len(Y) > 1 else Y[[0, 0]], "other n")])),
     "gaussians_25": (b_g25, dict(n=POSINT_BAD, generator=GEN_BAD, dtype=DTYPE_BAD)),
-    "gradient_flow": (b_flow, dict(X0=FTENSOR_BAD, Y=[NAN, LONG], distance=["sw", None], steps=POSINT_BAD, lr=[0.0, -1.0, math.nan],
+    "gradient_flow": (b_flow, dict(X0=FTENSOR_BAD, Y=[NAN_T, LONG_T], distance=["sw", None], steps=POSINT_BAD, lr=[0.0, -1.0, math.nan],
                                    eval_every=POSINT_BAD, generator=GEN_BAD, snapshots=[5, "0", (-1,)])),
-    "plot_tree": (b_plot, dict(trees=["t", None], t=[-1, 99, 1.5], extent=[0.0, math.nan], X=[NAN, Bad(lambda X: X[:, :1], "1-D points")])),
+    "plot_tree": (b_plot, dict(trees=["t", None], t=[-1, 99, 1.5], extent=[0.0, math.nan], X=[NAN_T, Bad(lambda X: X[:, :1], "1-D points")])),
 }
 
 def _check(name):

@@ -3,14 +3,14 @@ import pytest
 import torch
 from hypothesis import given, strategies as st
 
-from fuzz_util import (FUZZ, T, NAN, INF, NAN_T, INF_T, INT_T, BAD_TENSOR, BAD_GEN, BAD_BOOL, bad_int, bad_float, check, seeds, gens, randn)
+from _fuzz import (FUZZ, Bad, NAN, INF, NAN_T, INF_T, LONG_T, BAD_TENSOR, GEN_BAD, FLAG_BAD, bad_int, bad_float, check, seeds, gens, seeded_randn)
 from symlearn.ssm.blocks import (MambaBlock, MomentumMambaBlock, SequenceClassifier, MambaClassifier, MomentumMambaClassifier,
                                  TransformerClassifier, init_cache, step)
 
 DTYPES = [torch.float32, torch.float64]
 OTHER = {torch.float32: torch.float64, torch.float64: torch.float32}
-BAD_U = [NAN_T, INF_T, INT_T, T(lambda u: u[:, :0], "empty"), T(lambda u: u[..., :-1], "width"), T(lambda u: u[0], "ndim"),
-         T(lambda u: u.to(OTHER[u.dtype]), "dtype"), "u"]
+BAD_U = [NAN_T, INF_T, LONG_T, Bad(lambda u: u[:, :0], "empty"), Bad(lambda u: u[..., :-1], "width"), Bad(lambda u: u[0], "ndim"),
+         Bad(lambda u: u.to(OTHER[u.dtype]), "dtype"), "u"]
 
 CASES = {}
 def case(name, valid, bad, names=None, errors=(ValueError, TypeError), out_check=None):
@@ -25,18 +25,18 @@ def block_args(draw, momentum=False):
     kw = {"d_model": d, "d_state": draw(st.integers(1, 3)), "expand": draw(st.integers(1, 2)), "d_conv": draw(st.integers(1, 3)),
           "dt_min": dt_min, "dt_max": dt_min * 10 ** draw(st.floats(0, 2)), "discretization": draw(st.sampled_from(["euler", "zoh"])),
           "init": draw(st.sampled_from(["mamba", "mma"])), "generator": draw(gens()), "dtype": dt,
-          "u": randn((draw(st.integers(1, 2)), draw(st.integers(1, 6)), d), draw(seeds()), dt, 10 ** draw(st.floats(-2, 1)))}
+          "u": seeded_randn((draw(st.integers(1, 2)), draw(st.integers(1, 6)), d), draw(seeds()), dt, 10 ** draw(st.floats(-2, 1)))}
     if momentum:
         kw |= {"beta": draw(st.floats(0.01, 0.95)), "alpha": draw(st.floats(-2, 2)), "theta": draw(st.sampled_from([None, 0.5, "spread"])),
                "learnable": draw(st.booleans())}
     return kw
 BAD_BLOCK = {"d_model": bad_int(1), "d_state": bad_int(1), "expand": bad_int(1), "d_conv": bad_int(1), "dt_min": bad_float(0, open_lo=True),
-             "dt_max": [NAN, INF, -1.0, 0.0, "0.1"], "discretization": ["rk4", 1], "init": ["xavier"], "generator": BAD_GEN, "u": BAD_U}
+             "dt_max": [NAN, INF, -1.0, 0.0, "0.1"], "discretization": ["rk4", 1], "init": ["xavier"], "generator": GEN_BAD, "u": BAD_U}
 
 case("MambaBlock", block_args(), BAD_BLOCK)(
     lambda u, dtype, **kw: MambaBlock(**kw).to(dtype)(u))
 case("MomentumMambaBlock", block_args(momentum=True), BAD_BLOCK | {"beta": [NAN, 1.0, -1.0, "0.5"], "alpha": [NAN, INF, "1"], "theta": ["random", NAN],
-                                                                    "learnable": BAD_BOOL})(
+                                                                    "learnable": FLAG_BAD})(
     lambda u, dtype, **kw: MomentumMambaBlock(**kw).to(dtype)(u))
 
 @st.composite
@@ -56,7 +56,7 @@ def _stream(blk, u, batch_size):
     tol = 64 * torch.finfo(u.dtype).eps * u.shape[1] * blk.d_state * (1 + y.abs().max().item())
     assert (out - y).abs().max().item() <= tol, ((out - y).abs().max().item(), tol)
     return out
-case("init_cache/step", stream_args(), {"batch_size": bad_int(1), "u": [NAN_T, T(lambda u: u.to(OTHER[u.dtype]), "dtype"), T(lambda u: u[..., :-1], "width")]},
+case("init_cache/step", stream_args(), {"batch_size": bad_int(1), "u": [NAN_T, Bad(lambda u: u.to(OTHER[u.dtype]), "dtype"), Bad(lambda u: u[..., :-1], "width")]},
      names={"batch_size": "batch_size", "u": "u_t"})(
     _stream)
 
@@ -66,14 +66,14 @@ def clf_args(draw, kind):
     heads = draw(st.sampled_from([1, 2]))
     kw = {"in_channels": C, "n_classes": K, "d_model": 2 * draw(st.integers(1, 3)), "n_layers": draw(st.integers(1, 2)), "dropout": draw(st.floats(0, 0.5)),
           "final_norm": draw(st.booleans()), "generator": draw(gens()), "dtype": dt,
-          "x": randn((draw(st.integers(1, 2)), C, L), draw(seeds()), dt, 10 ** draw(st.floats(-2, 1)))}
+          "x": seeded_randn((draw(st.integers(1, 2)), C, L), draw(seeds()), dt, 10 ** draw(st.floats(-2, 1)))}
     if kind == "transformer": kw |= {"max_len": L + draw(st.integers(0, 3)), "n_heads": heads}
     else: kw |= {"d_state": draw(st.integers(1, 2))}
     if kind == "momentum": kw |= {"beta": draw(st.floats(0.05, 0.9)), "alpha": draw(st.floats(0.05, 1.0)), "theta": draw(st.sampled_from([None, "spread"]))}
     return kw
-BAD_X = [NAN_T, INF_T, INT_T, T(lambda x: x[..., :0], "empty"), T(lambda x: x[:, :0], "channels"), T(lambda x: x[0], "ndim"), T(lambda x: x.to(OTHER[x.dtype]), "dtype"), "x"]
+BAD_X = [NAN_T, INF_T, LONG_T, Bad(lambda x: x[..., :0], "empty"), Bad(lambda x: x[:, :0], "channels"), Bad(lambda x: x[0], "ndim"), Bad(lambda x: x.to(OTHER[x.dtype]), "dtype"), "x"]
 BAD_CLF = {"in_channels": bad_int(1), "n_classes": bad_int(2), "d_model": bad_int(1), "n_layers": bad_int(1), "dropout": bad_float(0) + [1.0, 2.0],
-           "final_norm": BAD_BOOL, "generator": BAD_GEN, "x": BAD_X}
+           "final_norm": FLAG_BAD, "generator": GEN_BAD, "x": BAD_X}
 
 def _eval(m, dtype, x):
     m = m.to(dtype).eval()
@@ -82,8 +82,8 @@ case("MambaClassifier", clf_args("mamba"), BAD_CLF | {"d_state": bad_int(1)})(
     lambda in_channels, n_classes, dtype, x, **kw: _eval(MambaClassifier(in_channels, n_classes, **kw), dtype, x))
 case("MomentumMambaClassifier", clf_args("momentum"), BAD_CLF | {"beta": [NAN, 1.5], "alpha": [INF, "1"]})(
     lambda in_channels, n_classes, dtype, x, **kw: _eval(MomentumMambaClassifier(in_channels, n_classes, **kw), dtype, x))
-case("TransformerClassifier", clf_args("transformer"), BAD_CLF | {"max_len": bad_int(1) + [T(lambda m: 0, "0")], "n_heads": [0, -1, 1.5, 7],
-                                                                   "x": BAD_X + [T(lambda x: torch.cat([x] * 9, -1), "too long")]})(
+case("TransformerClassifier", clf_args("transformer"), BAD_CLF | {"max_len": bad_int(1) + [Bad(lambda m: 0, "0")], "n_heads": [0, -1, 1.5, 7],
+                                                                   "x": BAD_X + [Bad(lambda x: torch.cat([x] * 9, -1), "too long")]})(
     lambda in_channels, n_classes, dtype, x, **kw: _eval(TransformerClassifier(in_channels, n_classes, **kw), dtype, x))
 case("SequenceClassifier", clf_args("mamba").flatmap(lambda d: st.sampled_from(["mamba", "momentum"]).map(lambda m: d | {"mixer": m})),
      BAD_CLF | {"mixer": ["lstm", None]})(

@@ -171,7 +171,7 @@ def train_one_reference(net:nn.Module, # one network (trained in place)
     keep = check_tensor(keep, "keep", shape=(images.shape[0],), dtype=torch.bool)
     lr, steps = check_scalar(lr, "lr", low=0), check_int(steps, "steps", min=0)
     schedule = check_tensor(schedule, "schedule", ndim=2, dtype="int", nonempty=False)
-    if schedule.shape[0] < steps: bad_arg("schedule", f"at least steps = {steps} rows", f"shape {tuple(schedule.shape)}")
+    if schedule.shape[0] < steps: bad_arg("schedule", f"at least `steps` = {steps} rows", f"shape {tuple(schedule.shape)}")
     opt = torch.optim.SGD(net.parameters(), lr=lr)
     for t in range(steps):
         idx = schedule[t]
