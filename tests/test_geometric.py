@@ -10,7 +10,7 @@ from symlearn.geometric.mesh import (Mesh, icosphere, random_orthogonal, transfo
                                      _tolerance as tolerance, _check_equivariance as check_equivariance)
 from symlearn.geometric.layers import EGNNLayer, EMNNLayer, NonEqLayer, MeshHierarchy, EMNN
 from symlearn.geometric.groups import (rotation_group, check_group, quarter_turn_union, GroupAveraged, GPointNet,
-                                       FramePointNet, residual_angle, _match)
+                                       FramePointNet, residual_angle, _match, ReynoldsPointConv)
 from symlearn.geometric.data import synth_star, chiral_pairs, articulated_man, articulate, sample_points
 
 F64 = torch.float64
@@ -208,6 +208,44 @@ def test_local_reynolds(backbone):
                               rtol=tolerance(F64, 10.0, 1000)).passed
     assert check_equivariance(net, X, lambda g: random_orthogonal(1, g), act, None, n_samples=4,
                               generator=torch.Generator().manual_seed(1), rtol=1e-4, expect=False).passed
+
+@pytest.mark.parametrize("group,features", [("T", "radius"), ("Ico", "radius"), ("O", "ones")])
+def test_local_reynolds_groups(group, features):
+    "Every group and both input features: exact on the group's elements, not SO(3)-invariant (negative control)."
+    X = torch.randn(2, 100, 3, generator=torch.Generator().manual_seed(3), dtype=F64)
+    net = GPointNet(4, group, "pointconv", (20, 5), (8, 4), (8, 8), features=features, generator=torch.Generator().manual_seed(0)).double()
+    G = rotation_group(group); pick = lambda g: G[int(torch.randint(len(G), (1,), generator=g))]
+    act = lambda g, a: a[0] @ g.T - 1.5
+    assert check_equivariance(net, X, pick, act, None, n_samples=4, generator=torch.Generator().manual_seed(1),
+                              rtol=tolerance(F64, 10.0, 1000)).passed
+    assert check_equivariance(net, X, lambda g: random_orthogonal(1, g), act, None, n_samples=4,
+                              generator=torch.Generator().manual_seed(1), rtol=1e-4, expect=False).passed
+
+@pytest.mark.parametrize("group", ["C1", "C4", "O", "Ico"])
+@pytest.mark.parametrize("dims", [(8, 8, 16), (6, 5)])
+def test_reynolds_weights_fast_vs_reference(group, dims):
+    "The one-matmul weight net (mean folded into the last linear layer) equals the loop over g of the full net, values and gradients."
+    l = ReynoldsPointConv(2, 4, group, weight_dims=dims, generator=torch.Generator().manual_seed(0)).double()
+    D = torch.randn(3, 5, 3, generator=torch.Generator().manual_seed(1), dtype=F64, requires_grad=True)
+    def ref(D):
+        rows = [l.w_out(l.w_hidden(torch.relu(l.w_in(torch.cat([D @ g.T, D.norm(dim=-1, keepdim=True)], -1))))) for g in l.G.to(F64)]
+        return torch.stack(rows).mean(0)
+    a, b = l.weights(D), ref(D)
+    torch.testing.assert_close(a, b, rtol=0, atol=tolerance(F64, 10.0, 64))
+    ps = [D] + list(l.parameters())
+    ga = torch.autograd.grad(a.pow(2).sum(), ps, allow_unused=True); gb = torch.autograd.grad(b.pow(2).sum(), ps, allow_unused=True)
+    for x, y in zip(ga, gb):
+        assert (x is None) == (y is None)
+        if x is not None: torch.testing.assert_close(x, y, rtol=0, atol=tolerance(F64, 100.0, 64))
+
+def test_reynolds_weights_not_homogeneous():
+    "Regression: a bias-free weight net is positively homogeneous (its G-average ~ c|Δ| for large G); the layer's is not."
+    l = ReynoldsPointConv(1, 4, "O", generator=torch.Generator().manual_seed(0)).double()
+    D = torch.randn(50, 3, generator=torch.Generator().manual_seed(1), dtype=F64)
+    with torch.no_grad():
+        assert (l.weights(2.0 * D) - 2.0 * l.weights(D)).abs().max() > 1e-2
+        l.w_in.bias.zero_(); l.w_in.weight[:, 3] = 0; l.w_hidden[0].bias.zero_(); l.w_out.bias.zero_()
+        torch.testing.assert_close(l.weights(2.0 * D), 2.0 * l.weights(D))
 
 # 12. frame averaging
 def test_frame_averaging():

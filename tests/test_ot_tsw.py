@@ -422,3 +422,97 @@ def test_single_line_chain_and_concurrent_agree():
     for kw in (dict(split="uniform"), dict(delta=3.0)):
         v = TSW(X, Y, trees=cc, **kw)
         assert abs(TSW(X, Y, trees=ch, **kw) - v) <= tolerance(X, scale=v.item(), n_terms=2 * (len(X) + len(Y)))
+
+
+# ---------------------------------------------------------------- fused path vs a slow readable O(N^2) computation
+def _slow_db_tsw(X, Y, trees, delta, p):
+    "Db-TSW from its definition on each line: projections, distance split, flow through every segment by O(N^2) sums."
+    Z = torch.cat([X, Y]); n, m = len(X), len(Y)
+    w0 = torch.cat([torch.full((n,), 1 / n, dtype=X.dtype), torch.full((m,), -1 / m, dtype=X.dtype)])
+    Dz = Z[None, None] - trees.root[:, None, None, :]                   # [T, 1, N, d]
+    t = (Dz * trees.theta[:, :, None, :]).sum(-1)                       # [T, k, N]
+    dist = ((Dz * Dz).sum(-1) - t * t).clamp(min=0).add(torch.finfo(X.dtype).eps ** 2).sqrt()
+    mass = w0 * torch.softmax(-delta * dist, dim=1)
+    cj, cl, ml = t[..., :, None], t[..., None, :], mass[..., None, :]   # atom j (segment end) vs every atom l on its line
+    pos = t > 0
+    flow = torch.where(pos, (ml * (cl >= cj)).sum(-1), (ml * (cl <= cj)).sum(-1))     # mass beyond the segment
+    lower = torch.where((cl < cj) & (cl > 0), cl, torch.zeros_like(cl)).amax(-1)       # previous atom towards the root
+    upper = torch.where((cl > cj) & (cl <= 0), cl, torch.zeros_like(cl)).amin(-1)
+    length = torch.where(pos, t - lower, upper - t)
+    return ((length * flow.abs() ** p).sum((-1, -2)).mean()) ** (1 / p)
+
+
+@pytest.mark.parametrize("p", [1.0, 2.0, 1.5])
+def test_fused_db_tsw_equals_slow_definition_values_and_gradients(p):
+    g = torch.Generator().manual_seed(21)
+    X, Y = _cloud(g, 13, 3), _cloud(g, 9, 3, 0.7)
+    trees = sample_concurrent_trees(6, 4, 3, root_mean=torch.full((3,), 0.3, dtype=F64), generator=g)
+    Xa, Ya, Xb, Yb = (Z.clone().requires_grad_() for Z in (X, Y, X, Y))
+    v, ref = TSW(Xa, Ya, trees=trees, p=p), _slow_db_tsw(Xb, Yb, trees, 2.0, p)
+    ga, gb = torch.autograd.grad(v, (Xa, Ya)), torch.autograd.grad(ref, (Xb, Yb))
+    N = len(X) + len(Y)
+    assert abs(v.item() - ref.item()) <= tolerance(F64, scale=ref.item(), n_terms=N)
+    for a, b in zip(ga, gb): assert (a - b).abs().max().item() <= tolerance(F64, scale=b.abs().max().item(), n_terms=N)
+    assert (_slow_db_tsw(X, Y, trees, 2.0, p) - TSW(X, Y + 0.01, trees=trees, p=p)).abs().item() > 1e-4   # negative control
+
+
+def test_db_tsw_host_syncs_and_op_count():
+    "A Db-TSW call with given trees waits for the device twice (inputs, result; new trees once more), and dispatches a bounded number of ops."
+    from symlearn.ot.bench import op_counts
+    g = torch.Generator().manual_seed(0)
+    X, Y = _cloud(g, 50, 3), _cloud(g, 40, 3, 0.5)
+    trees = sample_concurrent_trees(10, 4, 3, root_mean=torch.zeros(3, dtype=F64), generator=g)
+    c = op_counts(lambda: TSW(X, Y, trees=trees, p=2), "cpu")             # op_counts warms up first: the trees are known
+    assert c["host_syncs"] == 2 and c["aten_ops"] <= 70, c
+    fresh = lambda: TSW(X, Y, trees=ConcurrentTrees(root=trees.root.clone(), theta=trees.theta.clone()), p=2)
+    assert op_counts(fresh, "cpu")["host_syncs"] == 4                     # construction + check_trees of the new trees
+    for tree in ("concurrent", "chain"):                                   # trees sampled inside the call: no extra sync
+        sampled = lambda: TSW(X, Y, n_trees=10, tree=tree, generator=torch.Generator().manual_seed(1))
+        assert op_counts(sampled, "cpu")["host_syncs"] == 2
+
+
+def test_checked_trees_are_rechecked_after_an_in_place_write():
+    g = torch.Generator().manual_seed(8)
+    X, Y = _cloud(g, 10, 3), _cloud(g, 8, 3, 1.0)
+    trees = sample_concurrent_trees(4, 3, 3, root_mean=torch.zeros(3, dtype=F64), generator=g)
+    TSW(X, Y, trees=trees)
+    with torch.no_grad(): trees.theta.mul_(2.0)
+    with pytest.raises(ValueError, match="trees.theta"): TSW(X, Y, trees=trees)
+    with torch.no_grad(): trees.theta.div_(2.0); trees.root[0, 0] = math.nan
+    with pytest.raises(ValueError, match="trees.root.*finite"): TSW(X, Y, trees=trees)
+    with pytest.raises(ValueError, match="trees.root.*dtype"): TSW(X.float(), Y.float(), trees=trees)
+
+
+def test_core_traces_as_one_graph_for_the_compiled_path():
+    "The computation between the checks has no host sync or graph break (what CUDA-graph capture needs), for concurrent and chain trees."
+    from symlearn.ot.tsw import _per_tree
+    g = torch.Generator().manual_seed(5)
+    Z = _cloud(g, 30, 3); w0 = torch.cat([torch.full((14,), 1 / 14, dtype=F64), torch.full((16,), -1 / 16, dtype=F64)])
+    cc = sample_concurrent_trees(5, 3, 3, root_mean=torch.zeros(3, dtype=F64), generator=g)
+    ch = sample_chain_trees(5, 3, 3, generator=g, dtype=F64)
+    f = torch.compile(_per_tree, backend="aot_eager", fullgraph=True)
+    for tr, chain in ((cc, False), (ch, True)):
+        for proj in (("linear", "circular") if not chain else ("linear",)):
+            args = (Z, w0, tr.sources, tr.theta, tr.offsets if chain else None, chain, True, "distance", 2.0, proj, 2.0, 2.0, 2)
+            torch.testing.assert_close(f(*args), _per_tree(*args), rtol=1e-12, atol=1e-12)
+
+
+def test_compile_flag_is_cuda_only():
+    g = torch.Generator().manual_seed(6)
+    X, Y = _cloud(g, 10, 2), _cloud(g, 8, 2, 1.0)
+    with pytest.raises(ValueError, match="`compile`"): TSW(X, Y, compile=True, generator=g)
+    with pytest.raises(TypeError, match="`compile`"): TSW(X, Y, compile="yes", generator=g)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA graphs need a GPU")
+def test_compiled_path_matches_eager_on_cuda():
+    g = torch.Generator().manual_seed(7)
+    X, Y = _cloud(g, 200, 3).cuda(), _cloud(g, 150, 3, 0.5).cuda()
+    trees = sample_concurrent_trees(20, 4, 3, root_mean=torch.zeros(3, dtype=F64), generator=g).to("cuda")
+    for _ in range(3):                                  # warm-up, recording, replay
+        Xa, Xb = X.clone().requires_grad_(), X.clone().requires_grad_()
+        v, ref = TSW(Xa, Y, trees=trees, p=2, compile=True), TSW(Xb, Y, trees=trees, p=2)
+        ga, gb = torch.autograd.grad(v, Xa)[0], torch.autograd.grad(ref, Xb)[0]
+        N = len(X) + len(Y)
+        assert abs(v.item() - ref.item()) <= tolerance(F64, scale=ref.item(), n_terms=N)
+        assert (ga - gb).abs().max().item() <= tolerance(F64, scale=gb.abs().max().item(), n_terms=N)

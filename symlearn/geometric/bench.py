@@ -6,7 +6,7 @@ Docs: https://symlearn.github.io/symlearn/geometric/bench.html.md"""
 
 # %% ../../nbs/geometric/98_bench.ipynb #1cbe5e66
 from __future__ import annotations
-import time, math
+import time, math, statistics
 import torch
 from torch import nn
 from ..experiments import benchmark
@@ -15,7 +15,8 @@ from .layers import EGNNLayer, EMNNLayer
 from .groups import GPointNet, GroupAveraged
 
 # %% auto #0
-__all__ = ['time_fwd_bwd', 'memory_fwd_bwd', 'e3nn_conv', 'bench_mesh', 'bench_points', 'bench_sampling', 'bench_geometric']
+__all__ = ['time_fwd_bwd', 'time_interleaved', 'memory_fwd_bwd', 'e3nn_conv', 'bench_mesh', 'bench_points', 'bench_sampling',
+           'bench_parts', 'profile_ops', 'bench_geometric']
 
 # %% ../../nbs/geometric/98_bench.ipynb #452173e7
 def _sync(device):
@@ -29,6 +30,30 @@ def time_fwd_bwd(fn, device, reps:int=5, warmup:int=2)->tuple:
         _sync(device); t0, c0 = time.perf_counter(), time.process_time(); fn().sum().backward(); _sync(device)
         ts.append(time.perf_counter() - t0); cs.append(time.process_time() - c0)
     return min(ts), min(cs)
+
+def _usage()->tuple:
+    "(user s, system s, minor page faults) of this process so far; zeros where `resource` is unavailable."
+    try: import resource
+    except ImportError: return 0.0, 0.0, 0
+    r = resource.getrusage(resource.RUSAGE_SELF); return r.ru_utime, r.ru_stime, r.ru_minflt
+
+def time_interleaved(fns:dict, # name -> zero-argument callable (one call = one measured operation)
+                     device, # where the callables run (CUDA is synchronised around every call)
+                     reps:int=11, # measured rounds
+                     warmup:int=2, # unmeasured rounds first
+                    )->dict:
+    "name -> medians over `reps` interleaved rounds (A B C A B C …) of one call's wall, process-CPU, user and system seconds and minor page faults."
+    for _ in range(warmup):
+        for f in fns.values(): f()
+    rec = {k: [] for k in fns}
+    for _ in range(reps):
+        for k, f in fns.items():
+            _sync(device); u0, c0, t0 = _usage(), time.process_time(), time.perf_counter()
+            f(); _sync(device)
+            t1, c1, u1 = time.perf_counter(), time.process_time(), _usage()
+            rec[k].append((t1 - t0, c1 - c0, u1[0] - u0[0], u1[1] - u0[1], u1[2] - u0[2]))
+    names = ("wall_seconds", "cpu_seconds", "user_seconds", "sys_seconds", "minor_faults")
+    return {k: {n: statistics.median(r[i] for r in v) for i, n in enumerate(names)} | {"reps": reps} for k, v in rec.items()}
 
 def memory_fwd_bwd(fn, device)->float:
     "MiB: CUDA peak allocation of one fwd+bwd, or on CPU the bytes autograd saves for backward."
@@ -82,8 +107,16 @@ def _sphere(k, device, seed=0):
     s = s.with_pos(s.pos * (1 + 0.05 * torch.randn(s.n_vertices, 1, generator=g)))
     return s.to(device)
 
-def bench_mesh(sizes=(3, 4, 5), device="cpu", reps=5, width=16, hidden=32, with_e3nn=True)->list:
-    "Rows per icosphere subdivision: fwd+bwd seconds and memory of EGNN, EMNN (corner), EMNN (face ablation), e3nn l<=1."
+def _rounds(reps, N): return min(4 * reps, max(reps, round(reps * 10_242 / N)))   # short calls: more rounds, same budget
+
+def bench_mesh(sizes=(3, 4, 5), # icosphere subdivisions (642, 2,562, 10,242 vertices)
+               device="cpu", # where to run
+               reps=11, # interleaved rounds of EGNN, EMNN and the ablation at 10,242 vertices; smaller meshes get more (up to 4×), e3nn 2
+               width=16, # feature width
+               hidden=32, # message width
+               with_e3nn=True, # add the e3nn l <= 1 peer when e3nn is installed
+              )->list:
+    "Rows per size and model: medians of one fwd+bwd's wall/CPU time over interleaved rounds, saved-activation memory, parameters."
     rows = []
     for k in sizes:
         m = _sphere(k, device); N = m.n_vertices
@@ -92,24 +125,28 @@ def bench_mesh(sizes=(3, 4, 5), device="cpu", reps=5, width=16, hidden=32, with_
         models = {"egnn": _Stack([EGNNLayer(width, width, hidden, generator=g) for _ in range(3)]),
                   "emnn": _Stack([EMNNLayer(width, width, hidden, generator=g) for _ in range(3)]),
                   "emnn_face": _Stack([EMNNLayer(width, width, hidden, face_message="face", generator=g) for _ in range(3)])}
-        if with_e3nn and (e := e3nn_conv(width)) is not None: models["e3nn_l1"] = e
-        m.edge_index; m.degree
+        models = {n: mod.to(device) for n, mod in models.items()}
+        fns = {n: (lambda mod=mod: mod(h, x, m).backward()) for n, mod in models.items()}
+        t = time_interleaved(fns, device, _rounds(reps, N), 2)     # EGNN, EMNN, ablation, EGNN, EMNN, ablation, ...
+        if with_e3nn and (e := e3nn_conv(width)) is not None:
+            models["e3nn_l1"] = e = e.to(device)
+            t |= time_interleaved({"e3nn_l1": lambda: e(h, x, m).backward()}, device, 2, 1)
         for name, mod in models.items():
-            mod = mod.to(device); fn = lambda: mod(h, x, m)
-            w, c = time_fwd_bwd(fn, device, reps if name != "e3nn_l1" else 2, 2 if name != "e3nn_l1" else 1)
-            rows.append({"vertices": N, "faces": m.n_faces, "model": name, "seconds": w, "cpu_seconds": c,
-                         "memory_mib": memory_fwd_bwd(fn, device), "params": sum(p.numel() for p in mod.parameters())})
+            rows.append({"vertices": N, "faces": m.n_faces, "model": name, **t[name],
+                         "memory_mib": memory_fwd_bwd(lambda: mod(h, x, m), device), "params": sum(p.numel() for p in mod.parameters())})
     return rows
 
-def bench_points(n_points=1024, batch=8, device="cpu", reps=3)->list:
-    "Rows: GPointNet (PointConv) fwd+bwd with C1 and O (local Reynolds), and the global average over O of the C1 net."
+def bench_points(n_points=1024, batch=8, device="cpu", reps=7)->list:
+    "Rows: GPointNet (PointConv) fwd+bwd with C1 and O (local Reynolds; repetitions interleaved C1, O, C1, O, …), and the global average over O of the C1 net."
     X = torch.randn(batch, n_points, 3, generator=torch.Generator().manual_seed(0)).to(device)
-    rows = []
-    for name, G in (("pointconv_C1", "C1"), ("pointconv_O", "O")):
-        net = GPointNet(8, G, centres=(n_points // 4, n_points // 16), k=(16, 16), widths=(32, 64), generator=torch.Generator().manual_seed(0)).to(device)
-        w, c = time_fwd_bwd(lambda: net(X), device, reps)
-        rows.append({"model": name, "points": n_points, "seconds": w, "cpu_seconds": c,
-                     "memory_mib": memory_fwd_bwd(lambda: net(X), device)})
+    nets = {name: GPointNet(8, G, centres=(n_points // 4, n_points // 16), k=(16, 16), widths=(32, 64), generator=torch.Generator().manual_seed(0)).to(device)
+            for name, G in (("pointconv_C1", "C1"), ("pointconv_O", "O"))}
+    for net in nets.values(): time_fwd_bwd(lambda: net(X), device, 1, 2)              # warm-up
+    ts = {name: [] for name in nets}
+    for _ in range(reps):
+        for name, net in nets.items(): ts[name].append(time_fwd_bwd(lambda: net(X), device, 1, 0))
+    rows = [{"model": name, "points": n_points, "seconds": min(t[0] for t in ts[name]), "cpu_seconds": min(t[1] for t in ts[name]),
+             "memory_mib": memory_fwd_bwd(lambda: net(X), device)} for name, net in nets.items()]
     c1 = GPointNet(8, "C1", centres=(n_points // 4, n_points // 16), k=(16, 16), widths=(32, 64), generator=torch.Generator().manual_seed(0)).to(device)
     glob = GroupAveraged(c1, "O").to(device)
     w, c = time_fwd_bwd(lambda: glob(X), device, 1, 1)
@@ -117,14 +154,49 @@ def bench_points(n_points=1024, batch=8, device="cpu", reps=3)->list:
                  "memory_mib": memory_fwd_bwd(lambda: glob(X), device)})
     return rows
 
-def bench_sampling(n=10_000, device="cpu")->list:
-    "Rows: seconds of fps (n/4 samples), knn (k=16, all points) and ball_query (n/4 centres, 32 neighbours) at n points."
+def bench_sampling(n=10_000, # points (standard Gaussian cloud)
+                   device="cpu", # where to run
+                   reps=5, # interleaved rounds
+                  )->list:
+    "Rows: one call's wall and CPU seconds (medians of interleaved rounds) of fps (n/4 samples), knn (k=16, every point a query) and ball_query (n/4 centres, radius 0.2, 32 neighbours)."
     X = torch.randn(n, 3, generator=torch.Generator().manual_seed(0)).to(device)
-    out = []
-    for name, fn in (("fps", lambda: fps(X, n // 4)), ("knn", lambda: knn(X, 16)), ("ball_query", lambda: ball_query(X, X[: n // 4], 0.2, 32))):
-        fn(); _sync(device); t0, c0 = time.perf_counter(), time.process_time(); fn(); _sync(device)
-        out.append({"op": name, "points": n, "seconds": time.perf_counter() - t0, "cpu_seconds": time.process_time() - c0})
-    return out
+    fns = {"fps": lambda: fps(X, n // 4), "knn": lambda: knn(X, 16), "ball_query": lambda: ball_query(X, X[: n // 4], 0.2, 32)}
+    t = time_interleaved(fns, device, reps, 1)
+    return [{"op": k, "points": n, **t[k]} for k in fns]
+
+def bench_parts(sizes=(3, 4, 5), # icosphere subdivisions
+                device="cpu", # where to run
+                reps=11, # interleaved rounds at 10,242 vertices (smaller meshes get more, up to 4×)
+                width=16, # feature width
+                hidden=32, # message width
+               )->list:
+    "Rows: one layer's fwd+bwd split into its parts — edge messages, corner messages, per-face messages (ablation), feature update — as medians of interleaved rounds."
+    rows = []
+    for k in sizes:
+        m = _sphere(k, device); N = m.n_vertices; g = torch.Generator().manual_seed(0)
+        h = torch.randn(N, width, device=device, requires_grad=True); x = m.pos.clone().requires_grad_()
+        lc = EMNNLayer(width, width, hidden, generator=g).to(device)
+        lf = EMNNLayer(width, width, hidden, face_message="face", generator=g).to(device)
+        ms = torch.ones(N, hidden, device=device)
+        def run(f): a, b = f(); (a.sum() + b.sum()).backward()
+        fns = {"edge": lambda: run(lambda: lc._edge_part(h, x, m)), "corner": lambda: run(lambda: lc._face_part(h, x, m)),
+               "face": lambda: run(lambda: lf._face_part(h, x, m)), "update": lambda: lc._update_h(h, ms, ms).sum().backward()}
+        t = time_interleaved(fns, device, _rounds(reps, N), 2)
+        rows += [{"vertices": N, "part": p, **t[p]} for p in fns]
+    return rows
+
+def profile_ops(fn, # zero-argument callable
+                reps:int=3, # profiled calls
+                share:float=0.005, # operators below this share of the total are dropped
+               )->dict:
+    "operator -> self CPU milliseconds per call of fn() under torch.profiler (operators above `share` of the total), plus 'total'."
+    from torch.profiler import profile, ProfilerActivity
+    fn()
+    with profile(activities=[ProfilerActivity.CPU]) as p:
+        for _ in range(reps): fn()
+    ev = sorted(p.key_averages(), key=lambda e: -e.self_cpu_time_total)
+    tot = sum(e.self_cpu_time_total for e in ev)
+    return {e.key: e.self_cpu_time_total / 1e3 / reps for e in ev if e.self_cpu_time_total >= share * tot} | {"total": tot / 1e3 / reps}
 
 @benchmark("geometric", help="EMNN vs EGNN (vs e3nn), Reynolds PointConv vs plain, FPS/kNN at 10k: fwd+bwd time and memory ratios")
 def bench_geometric(quick:bool=False, # small sizes (seconds)
@@ -133,20 +205,31 @@ def bench_geometric(quick:bool=False, # small sizes (seconds)
     "All geometric benchmarks in one run; ratios against the baselines measured in the same run."
     device = torch.device(device)
     key = "seconds" if device.type == "cuda" else "cpu_seconds"     # on a CPU, process CPU time is robust to machine load
+    mkey = "wall_seconds" if device.type == "cuda" else "cpu_seconds"
     sizes = (2, 3) if quick else (3, 4, 5)
-    mesh = bench_mesh(sizes, device, reps=3 if quick else 5)
+    mesh = bench_mesh(sizes, device, reps=5 if quick else 11)
+    parts = bench_parts(sizes, device, reps=5 if quick else 11)
+    m = _sphere(sizes[-1], device); x = m.pos.clone().requires_grad_(); h = torch.randn(m.n_vertices, 16, device=device)
+    prof = {"vertices": m.n_vertices}
+    for name, cls in (("egnn", EGNNLayer), ("emnn", EMNNLayer)):
+        st = _Stack([cls(16, 16, 32, generator=torch.Generator().manual_seed(0)) for _ in range(3)]).to(device)
+        prof[name] = profile_ops(lambda: st(h, x, m).backward(), reps=5)
     pts = bench_points(256 if quick else 1024, 4 if quick else 8, device)
-    smp = bench_sampling(2000 if quick else 10_000, device)
+    smp = bench_sampling(2000 if quick else 10_000, device, reps=3 if quick else 5)
     ratios = {}
     for V in sorted({r["vertices"] for r in mesh}):
         row = {r["model"]: r for r in mesh if r["vertices"] == V}
-        ratios[f"emnn/egnn time @{V}"] = row["emnn"][key] / row["egnn"][key]
-        ratios[f"emnn/egnn memory @{V}"] = row["emnn"]["memory_mib"] / row["egnn"]["memory_mib"]
-        ratios[f"emnn_face/egnn time @{V}"] = row["emnn_face"][key] / row["egnn"][key]
-        if "e3nn_l1" in row: ratios[f"emnn/e3nn_l1 time @{V}"] = row["emnn"][key] / row["e3nn_l1"][key]
+        for a in ("emnn", "emnn_face"):
+            ratios[f"{a}/egnn time @{V}"] = row[a][mkey] / row["egnn"][mkey]
+            if device.type != "cuda" and row["egnn"]["user_seconds"] > 0:     # compute alone: the kernel's page-fault time left out
+                ratios[f"{a}/egnn user time @{V}"] = row[a]["user_seconds"] / row["egnn"]["user_seconds"]
+            ratios[f"{a}/egnn memory @{V}"] = row[a]["memory_mib"] / row["egnn"]["memory_mib"]
+        if "e3nn_l1" in row: ratios[f"emnn/e3nn_l1 time @{V}"] = row["emnn"][mkey] / row["e3nn_l1"][mkey]
     p = {r["model"]: r for r in pts}
     ratios["reynolds_O/C1 time"] = p["pointconv_O"][key] / p["pointconv_C1"][key]
     ratios["global_O/C1 time"] = p["global_O_of_C1"][key] / p["pointconv_C1"][key]
-    for r in smp: ratios[f"{r['op']} seconds @{r['points']}"] = r[key]
-    return {"rows": mesh + pts + smp, "ratios": ratios, "ratio_basis": key, "device": str(device), "threads": torch.get_num_threads(),
-            "e3nn": any(r["model"] == "e3nn_l1" for r in mesh)}
+    for r in smp: ratios[f"{r['op']} seconds @{r['points']}"] = r["wall_seconds"]   # one call's wall time (median)
+    return {"rows": mesh + pts + smp, "parts": parts, "profile": prof, "ratios": ratios, "ratio_basis": mkey, "device": str(device), "threads": torch.get_num_threads(),
+            "e3nn": any(r["model"] == "e3nn_l1" for r in mesh),
+            "protocol": {"mesh_reps": 5 if quick else 11, "sampling_reps": 3 if quick else 5, "statistic": "median of interleaved rounds",
+                         "sampling_seconds": "wall time of one call", "points_basis": key}}

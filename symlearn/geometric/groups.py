@@ -179,7 +179,7 @@ class ReynoldsPointConv(nn.Module):
                  out_dim:int, # output feature width
                  group:str|Tensor="O", # finite group ('C1' = plain PointConv)
                  mlp_dim:int=16, # width of the per-neighbour feature MLP
-                 weight_dims:tuple=(8, 8, 16), # weight net widths after the 3 input coordinates
+                 weight_dims:tuple=(8, 8, 16), # weight net widths after its 4 inputs (g Δ and |Δ|); the last layer is linear
                  bandwidth:float=0.5, # Gaussian kernel bandwidth of the density estimate, in units of the cloud's RMS neighbour offset
                  norm:bool=True, # batch-normalise the aggregated features (a per-channel affine map of invariants: keeps invariance)
                  generator:torch.Generator|None=None, # randomness of the initialisation
@@ -188,14 +188,32 @@ class ReynoldsPointConv(nn.Module):
         self.in_dim, self.out_dim = check_int(in_dim, "in_dim", 1), check_int(out_dim, "out_dim", 1)
         self.bandwidth = check_scalar(bandwidth, "bandwidth", 0, None, low_inclusive=False)
         _check_gen(generator)
-        self.register_buffer("G", _group(group).clone().to(torch.get_default_dtype()))
+        self.register_buffer("G", _group(group).clone().to(torch.float64))   # float64: the icosahedral entries are irrational, float32 rounding would break the group
+        if not isinstance(weight_dims, (tuple, list)) or len(weight_dims) < 2: bad_arg("weight_dims", "a tuple of at least 2 widths", weight_dims, TypeError)
+        wd = [check_int(w, f"weight_dims[{i}]", 1) for i, w in enumerate(weight_dims)]
         self.feat = _mlp([in_dim, mlp_dim])
-        self.wnet = _mlp([3] + list(weight_dims))
+        self.w_in = nn.Linear(4, wd[0])                             # on [g Δ, |Δ|]
+        self.w_hidden = _mlp(wd[:-1])                                # ReLU layers (empty for two widths)
+        self.w_out = nn.Linear(wd[-2], wd[-1])                      # linear: applied once, after the group average
         self.dens = nn.Sequential(nn.Linear(1, 8), nn.ReLU(), nn.Linear(8, 1), nn.Sigmoid())
         if not isinstance(norm, bool): bad_arg("norm", "a bool", norm, TypeError)
         self.norm = nn.BatchNorm1d(mlp_dim * weight_dims[-1]) if norm else None
         self.out = nn.Sequential(nn.Linear(mlp_dim * weight_dims[-1], out_dim), nn.ReLU())
         _init_params(self, generator); _he_relu_init(self, generator)
+        with torch.no_grad():                                       # He weights, biases uniform in ±1: ReLU kinks at radii of order one
+            for lin in [self.w_in] + [m for m in self.w_hidden if isinstance(m, nn.Linear)]:
+                b = math.sqrt(6 / lin.weight.shape[1])
+                lin.weight.copy_((torch.rand(lin.weight.shape, generator=generator, dtype=torch.float64) * 2 - 1) * b)
+                lin.bias.copy_(torch.rand(lin.bias.shape, generator=generator, dtype=torch.float64) * 2 - 1)
+    def weights(self, D:Tensor, # (..., 3) offsets (unit scale)
+               )->Tensor:
+        "(..., Cw) the Reynolds-averaged weight net (1/|G|) Σ_g W([g Δ, |Δ|]), all |G| copies in one matmul, averaged before the linear last layer."
+        G = self.G.to(D.dtype); A = self.w_in.weight; k, h = G.shape[0], A.shape[0]
+        AG = torch.einsum("hj,gji->igh", A[:, :3], G).reshape(3, k * h)   # a·(gΔ) = (gᵀa)·Δ: the first layer of every copy
+        Ab = torch.cat([AG, torch.stack([A[:, 3], self.w_in.bias]).repeat(1, k)])   # |Δ| and 1 rows: the invariant part
+        Da = torch.cat([D, D.norm(dim=-1, keepdim=True), torch.ones_like(D[..., :1])], -1)
+        z = self.w_hidden(F.relu(Da @ Ab, inplace=True).unflatten(-1, (k, h)))   # (..., |G|, h') one matmul for all copies
+        return F.linear(z.sum(-2), self.w_out.weight / k, self.w_out.bias)       # mean over G folded into the linear last layer
     def forward(self, p:Tensor, # (B, N, 3) points
                 f:Tensor, # (B, N, in_dim) invariant features
                 centres:Tensor, # (B, M) indices of the centroids
@@ -211,7 +229,7 @@ class ReynoldsPointConv(nn.Module):
         dens = torch.exp(-dq / (2 * self.bandwidth ** 2)).mean(-1, keepdim=True)
         inv = 1 / dens                                              # dens >= 1/K (the self term)
         s = self.dens(inv / inv.amax(-2, keepdim=True))             # inverse density scaled to (0, 1] per neighbourhood
-        W = self.wnet(group_offsets(D, self.G)).mean(-2)           # (B, M, K, Cw)  Reynolds average of the weight net
+        W = self.weights(D)                                         # (B, M, K, Cw)  Reynolds average of the weight net
         h = self.feat(f[bi, nbrs]) * s                              # (B, M, K, Cm)
         z = torch.einsum("bmkc,bmkw->bmcw", h, W).flatten(2)
         if self.norm is not None: z = self.norm(z.transpose(1, 2)).transpose(1, 2)
@@ -228,7 +246,7 @@ class ReynoldsPointNet2(nn.Module):
         super().__init__()
         self.in_dim, self.out_dim = check_int(in_dim, "in_dim", 1), check_int(out_dim, "out_dim", 1)
         _check_gen(generator)
-        self.register_buffer("G", _group(group).clone().to(torch.get_default_dtype()))
+        self.register_buffer("G", _group(group).clone().to(torch.float64))   # float64: the icosahedral entries are irrational, float32 rounding would break the group
         self.first = _Split([3, in_dim], hidden)
         self.rest = nn.Sequential(nn.ReLU(), nn.Linear(hidden, out_dim), nn.ReLU())
         _init_params(self, generator); _he_relu_init(self, generator)
@@ -247,6 +265,7 @@ class GPointNet(nn.Module):
                  centres:tuple=(128, 32), # centroids per level
                  k:tuple=(16, 16), # neighbours per level
                  widths:tuple=(32, 64), # feature widths per level
+                 features:str="radius", # input feature per point: 'radius' (distance to the centroid / RMS radius, invariant) or 'ones'
                  generator:torch.Generator|None=None, # randomness of the initialisation
                 ):
         super().__init__()
@@ -254,6 +273,7 @@ class GPointNet(nn.Module):
         self.backbone = check_choice(backbone, "backbone", ("pointconv", "pointnet2"))
         if len(centres) != len(k) or len(k) != len(widths): bad_arg("k", f"one entry per level ({len(centres)})", k)
         self.centres = tuple(check_int(c, "centres", 1) for c in centres); self.k = tuple(check_int(c, "k", 1) for c in k)
+        self.features = check_choice(features, "features", ("radius", "ones"))
         G = _group(group)
         L = ReynoldsPointConv if backbone == "pointconv" else ReynoldsPointNet2
         dims = [1] + list(widths)
@@ -268,7 +288,9 @@ class GPointNet(nn.Module):
         squeeze = X.ndim == 2
         if squeeze: X = X[None]
         p = X - X.mean(1, keepdim=True)
-        f = torch.ones(p.shape[0], p.shape[1], 1, dtype=p.dtype, device=p.device)
+        if self.features == "radius":
+            r = p.norm(dim=-1, keepdim=True); f = r / r.pow(2).mean(1, keepdim=True).sqrt().clamp_min(torch.finfo(p.dtype).tiny)
+        else: f = torch.ones(p.shape[0], p.shape[1], 1, dtype=p.dtype, device=p.device)
         for lvl, M, K in zip(self.levels, self.centres, self.k):
             M, K = min(M, p.shape[1]), min(K, p.shape[1])
             c = fps(p, M); nb = knn(p, K, torch.gather(p, 1, c[..., None].expand(-1, -1, 3)))

@@ -6,7 +6,7 @@ Docs: https://symlearn.github.io/symlearn/geometric/layers.html.md"""
 
 # %% ../../nbs/geometric/01_layers.ipynb #4cbbf0ec
 from __future__ import annotations
-import math
+import math, warnings
 import torch
 from torch import Tensor, nn
 import torch.nn.functional as F
@@ -15,7 +15,7 @@ from .mesh import (Mesh, graph_mean, face_normals, _cross_normals, normalize_mes
                                      ball_query, _check_gen)
 
 # %% auto #0
-__all__ = ['EGNNLayer', 'EMNNLayer', 'NonEqLayer', 'MeshHierarchy', 'vertex_normals', 'EMNN']
+__all__ = ['EGNNLayer', 'EMNNLayer', 'layer_reference', 'NonEqLayer', 'MeshHierarchy', 'vertex_normals', 'EMNN']
 
 # %% ../../nbs/geometric/01_layers.ipynb #187e0664
 class _Split(nn.Module):
@@ -33,6 +33,71 @@ class _Split(nn.Module):
             if p is None: continue
             y = self.block(i, p); out = y if out is None else out + y
         return out + self.bias if self.bias is not None else out
+
+def _incidence(mesh:Mesh, key:str, idx:Tensor, fold:int, dtype:torch.dtype, transpose:bool=False)->Tensor:
+    "Cached sparse CSR (N, L) matrix P with P[idx[l + k·L], l] = 1 for k < fold (L = len(idx)/fold), or its transpose: `P @ y` scatter-adds the rows of y to `idx`."
+    cache = mesh.__dict__.setdefault("_cache", {})
+    k = ("incidence", key, fold, dtype, idx.device, transpose)
+    if k not in cache:
+        N, L, dev = mesh.n_vertices, idx.shape[0] // fold, idx.device
+        if transpose:                                               # (L, N): row l holds the fold vertices of item l
+            crow = torch.arange(0, fold * L + 1, fold, device=dev)
+            col = idx.reshape(fold, L).T.sort(1).values.reshape(-1)
+            shape = (L, N)
+        else:
+            order = torch.argsort(idx, stable=True)
+            crow = torch.zeros(N + 1, dtype=torch.long, device=dev)
+            crow[1:] = torch.cumsum(torch.bincount(idx, minlength=N), 0)
+            col, shape = order % max(L, 1), (N, L)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")                         # torch's "sparse CSR is beta" notice
+            cache[k] = torch.sparse_csr_tensor(crow, col, torch.ones(idx.shape[0], dtype=dtype, device=dev), shape)
+    return cache[k]
+
+class _Gather(torch.autograd.Function):
+    "z[idx] by `index_select`; its backward, a scatter-add, is the product with the cached incidence matrix P (`_Scatter`)."
+    @staticmethod
+    def forward(ctx, z, idx, P): ctx.idx, ctx.P = idx, P; return z.index_select(0, idx)
+    @staticmethod
+    def backward(ctx, g): return _Scatter.apply(g, ctx.idx, ctx.P), None, None
+
+class _Scatter(torch.autograd.Function):
+    "P @ y: the rows of y summed into their vertices `idx`; backward gathers (`_Gather`), so it is differentiable twice."
+    @staticmethod
+    def forward(ctx, y, idx, P):
+        ctx.idx, ctx.P = idx, P
+        return (P @ y.reshape(y.shape[0], -1)).reshape((-1,) + y.shape[1:])
+    @staticmethod
+    def backward(ctx, g): return _Gather.apply(g, ctx.idx, ctx.P), None, None
+
+class _SpMM(torch.autograd.Function):
+    "A @ y for a sparse matrix A with cached transpose At; backward At @ g (itself an `_SpMM`, so differentiable twice)."
+    @staticmethod
+    def forward(ctx, y, A, At):
+        ctx.A, ctx.At = A, At
+        return (A @ y.reshape(y.shape[0], -1)).reshape((-1,) + y.shape[1:])
+    @staticmethod
+    def backward(ctx, g): return _SpMM.apply(g, ctx.At, ctx.A), None, None
+
+def _gather(z:Tensor, idx:Tensor, mesh:Mesh, key:str)->Tensor:
+    "z[idx] (rows), with the backward pass through the mesh's cached incidence matrix of `idx`."
+    if idx.shape[0] == 0 or not torch.is_grad_enabled() or not z.requires_grad: return z.index_select(0, idx)
+    return _Gather.apply(z, idx, _incidence(mesh, key, idx, 1, z.dtype))
+
+def _scatter(y:Tensor, idx:Tensor, mesh:Mesh, key:str)->Tensor:
+    "(N, ...) sums of the rows of y per vertex `idx`, as one sparse-dense product."
+    if idx.shape[0] == 0: return y.new_zeros((mesh.n_vertices,) + y.shape[1:])
+    return _Scatter.apply(y, idx, _incidence(mesh, key, idx, 1, y.dtype))
+
+def _face_to_vertex(y:Tensor, mesh:Mesh)->Tensor:
+    "(N, ...) sums over the faces around each vertex of per-face rows y (F, ...)."
+    v = mesh.corners
+    return _SpMM.apply(y, _incidence(mesh, "face", v, 3, y.dtype), _incidence(mesh, "face", v, 3, y.dtype, True))
+
+def _vertex_to_face(z:Tensor, mesh:Mesh)->Tensor:
+    "(F, ...) sums over each face's three corners of per-vertex rows z (N, ...)."
+    v = mesh.corners
+    return _SpMM.apply(z, _incidence(mesh, "face", v, 3, z.dtype, True), _incidence(mesh, "face", v, 3, z.dtype))
 
 def _init_params(module:nn.Module, generator:torch.Generator|None, gains:dict|None=None)->None:
     "PyTorch's default Linear init (uniform ±1/√fan_in) from `generator`; Xavier-uniform with gain for listed weights."
@@ -101,20 +166,20 @@ class EGNNLayer(nn.Module):
         _init_params(self, generator, self._gains())
     def _edge_part(self, h, x, mesh):
         src, dst = mesh.edge_index
-        d = x[src] - x[dst]                                       # (E, 3[, C])
-        r2 = d.pow(2).sum(1).reshape(d.shape[0], -1)              # (E, C)
-        hi, hj = self.phi_e1.block(0, h), self.phi_e1.block(1, h)
-        pre = hi[dst] + hj[src] + self.phi_e1.block(2, r2)
-        if self.edge_attr: pre = pre + self.phi_e1.block(3, (1 / mesh.degree.to(h.dtype).clamp_min(1))[src, None])
-        m = F.silu(self.phi_e2(F.silu(pre + self.phi_e1.bias)))
+        N, E, C, W = x.shape[0], src.shape[0], self.channels, self.phi_e1
+        d = _gather(x, src, mesh, "src") - _gather(x, dst, mesh, "dst")   # (E, 3[, C])
+        r2 = d.square().sum(1).reshape(E, C)                        # (E, C)
+        hi = W.block(0, h)                                          # receiver part, once per vertex
+        hj = W.block(1, h) + W.bias                                 # sender part and bias, once per vertex
+        if self.edge_attr: hj = hj + mesh.inv_degree(h.dtype)[:, None] * W.weight[:, 2 * self.in_dim + C]
+        o = 2 * self.in_dim
+        pre = _gather(hi, dst, mesh, "dst").add_(_gather(hj, src, mesh, "src")).addmm_(r2, W.weight[:, o:o + C].T)   # in place: fewer (E, H) buffers
+        m = F.silu(self.phi_e2(F.silu(pre)))                        # (E, H)
         w = self.phi_x(m)
-        if self.channels == 1: push = d * w
-        else: push = d @ w.reshape(-1, self.channels, self.channels)
-        N = x.shape[0]
-        dx = torch.zeros_like(x).index_add_(0, dst, push)
-        msum = torch.zeros(N, self.hidden, dtype=h.dtype, device=h.device).index_add_(0, dst, m)
+        push = d * w if C == 1 else d @ w.reshape(E, C, C)
+        dx, msum = _scatter(push, dst, mesh, "dst"), _scatter(m, dst, mesh, "dst")   # sums over incoming edges
         if self.aggr == "mean":
-            deg = torch.zeros(N, dtype=h.dtype, device=h.device).index_add_(0, dst, torch.ones_like(dst, dtype=h.dtype)).clamp_min(1)
+            deg = mesh.degree.to(h.dtype).clamp_min(1)              # in-degree (messages received)
             dx = dx / deg.reshape((N,) + (1,) * (x.ndim - 1)); msum = msum / deg[:, None]
         return dx, msum
     def _update_h(self, h, *parts):
@@ -162,29 +227,31 @@ class EMNNLayer(EGNNLayer):
         if self.normals is not None: g[id(self.phi_n[2].weight)] = self.coord_gain
         return g
     def _face_part(self, h, x, mesh):
-        f = mesh.faces
-        N, Fn = x.shape[0], f.shape[0]
+        Fn = mesh.n_faces
         if Fn == 0: return None, None
-        cr = _cross_normals(x, f)                                  # (F, 3[, C]) raw cross products, computed once
-        n = cr if self.normals == "raw" else face_normals(x, f, self.normals, mesh.batch, self.eps, self.strict)
-        area = (0.5 * cr.norm(dim=1)).reshape(Fn, -1)
+        N, C, H, W = x.shape[0], self.channels, self.hidden, self.phi_f1
+        v = mesh.corners                                            # (3F,) all first corners, then second, then third
+        xc = _gather(x, v, mesh, "corner").reshape((3, Fn) + x.shape[1:])   # corner positions (3, F, 3[, C])
+        cr = torch.linalg.cross(xc[1] - xc[0], xc[2] - xc[0], dim=1)  # (F, 3[, C]) raw cross products, computed once
+        n = cr if self.normals == "raw" else face_normals(x, mesh.faces, self.normals, mesh.batch, self.eps, self.strict)
+        nrm = cr.norm(dim=1).reshape(Fn, C)                         # twice the area
+        sh = (3, Fn, 1) if C == 1 else (3, Fn, 1, C)
         if self.face_message == "corner":
-            v = f.T.reshape(-1)                                   # corners: all a, then all b, then all c
-            u, w = f[:, [1, 2, 0]].T.reshape(-1), f[:, [2, 0, 1]].T.reshape(-1)
-            hb = self.phi_f1.block(1, h)
-            pre = self.phi_f1.block(0, h)[v] + 0.5 * (hb[u] + hb[w]) + self.phi_f1.block(2, area).repeat(3, 1)
-            m = F.silu(self.phi_f2(F.silu(pre + self.phi_f1.bias)))          # (3F, H)
-            s = self.phi_n(m)                                                # (3F, C)
-            nn_ = n.repeat(3, *([1] * (n.ndim - 1)))
+            # W[h_v, (h_u+h_w)/2, A] + b = (W_1 - W_2/2) h_v + [(W_2 (h_a+h_b+h_c) + w_3 2A)/2 + b]: a per-vertex part
+            # gathered to the corners plus a per-face part shared by its three corners
+            I = self.in_dim
+            hs = _vertex_to_face(h, mesh)                                                # h_a + h_b + h_c per face
+            s = torch.addmm(W.bias, torch.cat([hs, nrm], 1), W.weight[:, I:].T, alpha=0.5)
+            hv = h @ (W.weight[:, :I] - 0.5 * W.weight[:, I:2 * I]).T                 # per vertex
+            pre = (_gather(hv, v, mesh, "corner").reshape(3, Fn, H) + s).reshape(3 * Fn, H)   # not in place: a view's in-place add costs a copy in backward
+            m = F.silu(self.phi_f2(F.silu(pre)))                    # (3F, H) one message per corner
+            push = (n * self.phi_n(m).reshape(sh)).reshape((3 * Fn,) + x.shape[1:])
+            dx, fsum = _scatter(push, v, mesh, "corner"), _scatter(m, v, mesh, "corner")
         else:
-            v = f.T.reshape(-1)
-            hm = self.phi_f1.block(0, h); hm = (hm[f[:, 0]] + hm[f[:, 1]] + hm[f[:, 2]]) / 3
-            mf = F.silu(self.phi_f2(F.silu(hm + self.phi_f1.block(1, area) + self.phi_f1.bias)))   # (F, H)
-            sf = self.phi_n(mf)
-            m, s, nn_ = mf.repeat(3, 1), sf.repeat(3, 1), n.repeat(3, *([1] * (n.ndim - 1)))
-        push = nn_ * (s if self.channels == 1 else s[:, None, :])
-        dx = torch.zeros_like(x).index_add_(0, v, push)
-        fsum = torch.zeros(N, self.hidden, dtype=h.dtype, device=h.device).index_add_(0, v, m)
+            hm = _vertex_to_face(h, mesh) / 3                                            # mean corner feature per face
+            mf = F.silu(self.phi_f2(F.silu(torch.addmm(W.bias, torch.cat([hm, 0.5 * nrm], 1), W.weight.T))))  # (F, H)
+            pf = n * self.phi_n(mf).reshape(sh[1:])                 # (F, 3[, C]) the same push for the three corners
+            dx, fsum = _face_to_vertex(pf, mesh), _face_to_vertex(mf, mesh)   # each face row to its 3 corners
         return dx, fsum
     def forward(self, h:Tensor, # (N, in_dim) invariant features
                 x:Tensor, # (N, 3) or (N, 3, C) coordinates
@@ -197,6 +264,48 @@ class EMNNLayer(EGNNLayer):
         dxf, fsum = self._face_part(h, x, mesh)
         if dxf is None: return self._update_h(h, msum, None), x + dx
         return self._update_h(h, msum, fsum), x + dx + dxf
+
+# %% ../../nbs/geometric/01_layers.ipynb #bc73abe3
+def layer_reference(layer:EGNNLayer, # an `EGNNLayer` or `EMNNLayer`
+                    h:Tensor, # (N, in_dim) invariant features
+                    x:Tensor, # (N, 3) or (N, 3, C) coordinates
+                    mesh:Mesh, # connectivity
+                   )->tuple:
+    "`(h', x')` of `layer` computed the readable way: concatenated MLP inputs times the whole first weight, one row per edge / corner / face."
+    if not isinstance(layer, EGNNLayer): bad_arg("layer", "an EGNNLayer or EMNNLayer", layer, TypeError)
+    h, x = _check_hx(layer, h, x, mesh, layer.channels)
+    N, C = x.shape[0], layer.channels
+    first = lambda split, z: z @ split.weight.T + split.bias      # the whole first Linear on a concatenation
+    src, dst = mesh.edge_index
+    d = x[src] - x[dst]                                           # x_j - x_i for the edge j -> i
+    r2 = d.pow(2).sum(1).reshape(-1, C)
+    z = [h[dst], h[src], r2] + ([1 / mesh.degree.to(h.dtype).clamp_min(1)[src, None]] if layer.edge_attr else [])
+    m = F.silu(layer.phi_e2(F.silu(first(layer.phi_e1, torch.cat(z, 1)))))
+    w = layer.phi_x(m)
+    push = d * w if C == 1 else d @ w.reshape(-1, C, C)
+    dx = torch.zeros_like(x).index_add_(0, dst, push)
+    msum = torch.zeros(N, layer.hidden, dtype=h.dtype, device=h.device).index_add_(0, dst, m)
+    if layer.aggr == "mean":
+        deg = torch.zeros(N, dtype=h.dtype, device=h.device).index_add_(0, dst, torch.ones_like(dst, dtype=h.dtype)).clamp_min(1)
+        dx = dx / deg.reshape((N,) + (1,) * (x.ndim - 1)); msum = msum / deg[:, None]
+    parts = [h, msum]
+    if getattr(layer, "normals", None) is not None:
+        f = mesh.faces
+        fsum = torch.zeros(N, layer.hidden, dtype=h.dtype, device=h.device)
+        if f.shape[0]:
+            cr = torch.linalg.cross(x[f[:, 1]] - x[f[:, 0]], x[f[:, 2]] - x[f[:, 0]], dim=1)
+            n = cr if layer.normals == "raw" else face_normals(x, f, layer.normals, mesh.batch, layer.eps, layer.strict)
+            area = 0.5 * cr.norm(dim=1).reshape(-1, C)
+            mlp = lambda z: F.silu(layer.phi_f2(F.silu(first(layer.phi_f1, z))))
+            if layer.face_message == "face": mf = mlp(torch.cat([h[f].mean(1), area], 1))
+            for v, u, w_ in ((0, 1, 2), (1, 2, 0), (2, 0, 1)):     # the three corners of every face
+                if layer.face_message == "corner": mf = mlp(torch.cat([h[f[:, v]], 0.5 * (h[f[:, u]] + h[f[:, w_]]), area], 1))
+                s = layer.phi_n(mf)
+                dx = dx + torch.zeros_like(x).index_add_(0, f[:, v], n * (s if C == 1 else s[:, None, :]))
+                fsum = fsum + torch.zeros_like(fsum).index_add_(0, f[:, v], mf)
+        parts.append(fsum)
+    u = layer.phi_h2(F.silu(first(layer.phi_h1, torch.cat(parts, 1))))
+    return (h + u if layer.res is None else F.silu(layer.res(h) + u)), x + dx
 
 # %% ../../nbs/geometric/01_layers.ipynb #525c28da
 class NonEqLayer(nn.Module):

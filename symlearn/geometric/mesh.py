@@ -65,6 +65,7 @@ class Mesh:
                 bad_arg("edge_index", f"vertex indices in [0, {n})", f"values in [{int(edge_index.min())}, {int(edge_index.max())}]")
         self._edges = edge_index
         self._deg = None
+        self._cache = {}                 # index tensors derived from the connectivity only (shared by `with_pos`)
     @property
     def n_vertices(self)->int: return self.pos.shape[0]
     @property
@@ -98,6 +99,20 @@ class Mesh:
             self._deg = torch.zeros(self.n_vertices, dtype=self.dtype, device=self.device).index_add_(
                 0, e[1], torch.ones(e.shape[1], dtype=self.dtype, device=self.device))
         return self._deg
+    def inv_degree(self, dtype:torch.dtype|None=None, # dtype of the result (default: the positions')
+                  )->Tensor:
+        "(N,) 1/deg of every vertex (1 for isolated vertices), cached per dtype: the EGNN edge attribute."
+        dtype = self.dtype if dtype is None else dtype
+        key = ("inv_degree", dtype)
+        cache = self.__dict__.setdefault("_cache", {})
+        if key not in cache: cache[key] = 1 / self.degree.to(dtype).clamp_min(1)
+        return cache[key]
+    @property
+    def corners(self)->Tensor:
+        "(3F,) vertex of every face corner: the first corners of all faces, then the second, then the third (`faces.T` flattened)."
+        cache = self.__dict__.setdefault("_cache", {})
+        if "corners" not in cache: cache["corners"] = self.faces.T.reshape(-1).contiguous()
+        return cache["corners"]
     def face_normals(self, mode:str="raw", # 'raw' (unnormalised cross product), 'unit' or 'proper' (O(3)-safe)
                      eps:float=1e-12, # guard for zero-area faces
                     )->Tensor:
@@ -117,6 +132,7 @@ class Mesh:
         m = Mesh.__new__(Mesh); m.pos = _check_pos(pos)
         if m.pos.shape[0] != self.n_vertices: bad_arg("pos", f"{self.n_vertices} rows", f"shape {tuple(pos.shape)}")
         m.faces, m.batch, m._edges, m._deg = self.faces, self.batch, self._edges, self._deg
+        m._cache = self.__dict__.setdefault("_cache", {})
         if m._deg is not None: m._deg = m._deg.to(m.pos.dtype)
         return m
     def __repr__(self): return f"Mesh(n_vertices={self.n_vertices}, n_faces={self.n_faces}, n_graphs={self.n_graphs}, dtype={self.dtype})"
@@ -456,21 +472,28 @@ def fps(x:Tensor, # (N, 3) or (B, N, 3) points
     if start == "farthest": cur = (x - x.mean(1, keepdim=True)).pow(2).sum(-1).argmax(1)
     elif start == "first": cur = torch.zeros(B, dtype=torch.long, device=x.device)
     else: cur = torch.full((B,), start, dtype=torch.long, device=x.device)
+    x = x.detach()
     dist = torch.full((B, N), float("inf"), dtype=x.dtype, device=x.device)
     ar = torch.arange(B, device=x.device)
-    for i in range(n):
+    diff, d = torch.empty_like(x), torch.empty_like(dist)         # buffers reused by every iteration
+    for i in range(n):                                            # one vectorised step per sample (over all points)
         idx[:, i] = cur
-        dist = torch.minimum(dist, (x - x[ar, cur][:, None]).pow(2).sum(-1))
+        torch.sub(x, x[ar, cur][:, None], out=diff)
+        torch.sum(diff.square_(), -1, out=d)
+        torch.minimum(dist, d, out=dist)
         cur = dist.argmax(1)
     return idx[0] if squeeze else idx
 
-def _sqdist(q, x):
-    return (q.pow(2).sum(-1, keepdim=True) - 2 * q @ x.transpose(-1, -2) + x.pow(2).sum(-1)[..., None, :]).clamp_min(0)
+def _sqdist(q, x, x2=None):
+    "Squared distances (…, M, N) of queries `q` to points `x` by one matrix product; `x2`: the points' squared norms if known."
+    x2 = x.pow(2).sum(-1) if x2 is None else x2
+    d = torch.baddbmm(x2[..., None, :], q, x.transpose(-1, -2), alpha=-2) if q.ndim == 3 else torch.addmm(x2[None], q, x.T, alpha=-2)
+    return d.add_(q.pow(2).sum(-1, keepdim=True)).clamp_min_(0)
 
 def knn(x:Tensor, # (N, 3) or (B, N, 3) points searched
         k:int, # neighbours per query
         query:Tensor|None=None, # (M, 3) or (B, M, 3) query points (default: x itself)
-        chunk:int=4096, # queries per distance block (bounds memory)
+        chunk:int=512, # queries per distance block (bounds memory: chunk × N distances at a time)
        )->Tensor:
     "(M, k) or (B, M, k) indices into `x` of the k nearest points, nearest first."
     x = _check_cloud(x)
@@ -478,7 +501,9 @@ def knn(x:Tensor, # (N, 3) or (B, N, 3) points searched
     if q.ndim != x.ndim: bad_arg("query", f"{x.ndim} dimensions like `x`", f"shape {tuple(q.shape)}")
     k = check_int(k, "k", 1, x.shape[-2])
     chunk = check_int(chunk, "chunk", 1)
-    out = [torch.topk(_sqdist(q[..., s:s + chunk, :], x), k, dim=-1, largest=False, sorted=True).indices
+    x, q = x.detach(), q.detach()
+    x2 = x.pow(2).sum(-1)
+    out = [torch.topk(_sqdist(q[..., s:s + chunk, :], x, x2), k, dim=-1, largest=False, sorted=True).indices
            for s in range(0, q.shape[-2], chunk)]
     return torch.cat(out, -2)
 
@@ -486,7 +511,7 @@ def ball_query(x:Tensor, # (N, 3) or (B, N, 3) points searched
                centres:Tensor, # (M, 3) or (B, M, 3) ball centres
                radius:float, # ball radius
                max_k:int, # at most this many neighbours per ball
-               chunk:int=4096, # centres per distance block
+               chunk:int=512, # centres per distance block (chunk × N distances at a time)
               )->tuple:
     "`(idx, mask)`: (…, M, max_k) indices of the nearest points within `radius` (padded with the nearest) and which are real."
     x = _check_cloud(x); c = _check_cloud(centres, "centres")
@@ -494,9 +519,12 @@ def ball_query(x:Tensor, # (N, 3) or (B, N, 3) points searched
     radius = check_scalar(radius, "radius", 0, None, low_inclusive=False)
     max_k = check_int(max_k, "max_k", 1)
     k = min(max_k, x.shape[-2])
+    chunk = check_int(chunk, "chunk", 1)
+    x, c = x.detach(), c.detach()
+    x2 = x.pow(2).sum(-1)
     idxs, masks = [], []
-    for s in range(0, c.shape[-2], check_int(chunk, "chunk", 1)):
-        d = _sqdist(c[..., s:s + chunk, :], x)
+    for s in range(0, c.shape[-2], chunk):
+        d = _sqdist(c[..., s:s + chunk, :], x, x2)
         dv, di = torch.topk(d, k, dim=-1, largest=False, sorted=True)
         m = dv <= radius ** 2
         di = torch.where(m, di, di[..., :1])

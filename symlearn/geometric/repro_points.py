@@ -24,10 +24,10 @@ __all__ = ['CONFIGS', 'TESTS', 'rotate_set']
 CONFIGS = {
     "quick": {"groups": ["C1", "O"], "augs": ["none"], "n_classes": 3, "n_train": 4, "n_val": 2, "n_test": 4, "n_points": 64,
               "subdiv": 2, "centres": [16, 4], "k": [8, 4], "widths": [8, 16], "epochs": 1, "batch": 8, "lr": 1e-3,
-              "angles": [0, 45, 90, 180], "seeds": 1, "data_seed": 0, "backbone": "pointconv"},
-    "full": {"groups": ["C1", "C4", "T", "O", "Ico"], "augs": ["none", "z", "so3"], "n_classes": 8, "n_train": 24, "n_val": 4,
-             "n_test": 16, "n_points": 128, "subdiv": 3, "centres": [32, 8], "k": [12, 8], "widths": [32, 64], "epochs": 12,
-             "batch": 16, "lr": 3e-3, "angles": list(range(0, 181, 15)), "seeds": 3, "data_seed": 0, "backbone": "pointconv"},
+              "angles": [0, 45, 90, 180], "seeds": 1, "data_seed": 0, "backbone": "pointconv", "features": "radius"},
+    "full": {"groups": ["C1", "C4", "T", "O", "Ico"], "augs": ["none", "z", "so3"], "n_classes": 8, "n_train": 40, "n_val": 4,
+             "n_test": 16, "n_points": 128, "subdiv": 3, "centres": [32, 8], "k": [12, 8], "widths": [32, 64], "epochs": 16,
+             "batch": 16, "lr": 3e-3, "angles": list(range(0, 181, 15)), "seeds": 3, "data_seed": 0, "backbone": "pointconv", "features": "radius"},
 }
 TESTS = ("aligned", "z", "so3")
 
@@ -74,7 +74,7 @@ def _run_unit(cfg:dict, unit:dict, device)->dict:
     "Train one G-PointConv (group, augmentation, seed); accuracies per test rotation kind and per angle."
     torch.manual_seed(unit["seed"])
     d = _data(cfg)
-    model = GPointNet(cfg["n_classes"], unit["group"], cfg["backbone"], tuple(cfg["centres"]), tuple(cfg["k"]), tuple(cfg["widths"]),
+    model = GPointNet(cfg["n_classes"], unit["group"], cfg["backbone"], tuple(cfg["centres"]), tuple(cfg["k"]), tuple(cfg["widths"]), cfg["features"],
                       generator=torch.Generator().manual_seed(1000 + unit["seed"])).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"])
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, max(1, cfg["epochs"]))
@@ -115,14 +115,19 @@ def _summarise(cfg:dict, results:list, out:Path)->dict:
         if sel: S["angle"][G] = {"mean": np.mean(sel, 0).tolist(), "std": np.std(sel, 0, ddof=1 if len(sel) > 1 else 0).tolist()}
     orders = {G: len(rotation_group(G)) for G in cfg["groups"]}
     fig, ax = plt.subplots(1, 3, figsize=(12, 3.4), dpi=80)
-    for a in cfg["augs"]:
-        for k, ls in (("so3", "-"), ("aligned", ":")):
-            m = [S["acc"][f"{G}|{a}"][k]["mean"] for G in cfg["groups"]]
-            ax[0].plot([orders[G] for G in cfg["groups"]], m, "o" + ls, label=f"train {a} / test {k}")
-    ax[0].set_xscale("log"); ax[0].set_xlabel("|G|"); ax[0].set_ylabel("test accuracy"); ax[0].legend(fontsize=6)
+    xs = [orders[G] for G in cfg["groups"]]
+    for a, k, lab in (("none", "aligned", "none / aligned"), ("none", "so3", "none / SO(3)"), ("z", "z", "z / z"), ("z", "so3", "z / SO(3)"), ("so3", "so3", "SO(3) / SO(3)")):
+        if a not in cfg["augs"]: continue
+        ax[0].errorbar(xs, [S["acc"][f"{G}|{a}"][k]["mean"] for G in cfg["groups"]], [S["acc"][f"{G}|{a}"][k]["std"] for G in cfg["groups"]],
+                       fmt="o-" if k != "aligned" else "o:", ms=3, capsize=2, label=f"train {lab}")
+    ax[0].axhline(1 / cfg["n_classes"], c="0.6", lw=0.8, ls="--")
+    ax[0].set_xscale("log"); ax[0].set_xticks(xs, [f"{G}\n{orders[G]}" for G in cfg["groups"]], fontsize=7); ax[0].minorticks_off()
+    ax[0].set_xlabel("group, |G|"); ax[0].set_ylabel("test accuracy"); ax[0].legend(fontsize=6)
     for G in cfg["groups"]:
         ax[1].plot(S["epoch_s"][G]["mean"], S["acc"][f"{G}|{cfg['augs'][-1]}"]["so3"]["mean"], "o"); ax[1].annotate(G, (S["epoch_s"][G]["mean"], S["acc"][f"{G}|{cfg['augs'][-1]}"]["so3"]["mean"]))
-        if G in S["angle"]: ax[2].plot(cfg["angles"], S["angle"][G]["mean"], "o-", ms=3, label=G)
+        if G in S["angle"]:
+            m, s = np.array(S["angle"][G]["mean"]), np.array(S["angle"][G]["std"])
+            ax[2].plot(cfg["angles"], m, "o-", ms=3, label=G); ax[2].fill_between(cfg["angles"], m - s, m + s, alpha=0.12)
     ax[1].set_xlabel("seconds per epoch"); ax[1].set_ylabel(f"accuracy, train {cfg['augs'][-1]} / test so3")
     ax[2].set_xlabel("test rotation about z (degrees)"); ax[2].set_ylabel("accuracy (trained aligned)"); ax[2].legend(fontsize=7)
     for t in (90, 180): ax[2].axvline(t, c="0.8", lw=0.8)

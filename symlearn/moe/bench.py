@@ -1,4 +1,4 @@
-"""`symlearn bench moe`: every fast path against the baseline a user would write, measured in the same run, with ratios, equality checks and (on CUDA) peak memory.
+"""`symlearn bench moe`: every fast path against the baseline a user would write, measured in the same run, with ratios, equality checks, peak memory and, for the hidden-scores and barrier rows, where the time goes.
 
 Docs: https://symlearn.github.io/symlearn/moe/bench.html.md"""
 
@@ -6,7 +6,7 @@ Docs: https://symlearn.github.io/symlearn/moe/bench.html.md"""
 
 # %% ../../nbs/moe/98_bench.ipynb #a4798869
 from __future__ import annotations
-import math, json
+import math, json, time
 from pathlib import Path
 import numpy as np
 import torch
@@ -25,43 +25,90 @@ __all__ = ['bench_moe']
 
 # %% ../../nbs/moe/98_bench.ipynb #71b189eb
 def _peak(fn, device):
-    if device.type != "cuda": return None
-    torch.cuda.synchronize(); torch.cuda.reset_peak_memory_stats(); fn(); torch.cuda.synchronize()
-    return torch.cuda.max_memory_allocated() / 2**20
+    "Peak memory of one call in MiB: the CUDA allocator's peak, or on Linux CPUs the rise of the process's peak resident set."
+    if device.type == "cuda":
+        torch.cuda.synchronize(); torch.cuda.reset_peak_memory_stats(); base = torch.cuda.memory_allocated(); fn(); torch.cuda.synchronize()
+        return (torch.cuda.max_memory_allocated() - base) / 2**20
+    try:
+        import ctypes; ctypes.CDLL("libc.so.6").malloc_trim(0)                  # hand freed heap memory back first
+        Path("/proc/self/clear_refs").write_text("5")                          # resets VmHWM to the current resident set
+        kb = lambda key: int(next(l for l in Path("/proc/self/status").read_text().splitlines() if l.startswith(key)).split()[1])
+        base = kb("VmRSS:"); fn(); return (kb("VmHWM:") - base) / 2**10
+    except (OSError, StopIteration, ValueError): return None
 
-def _interleaved(fns, reps):
-    "Median times of several callables whose repeats alternate, so a change of machine load hits fast path and baseline alike."
+def _clock(device):
+    "The calling thread's CPU time on CPU (one thread: time spent descheduled on a busy machine is not counted), wall time on accelerators."
+    return time.thread_time if device.type == "cpu" else time.perf_counter
+
+def _interleaved(fns, reps, device=torch.device("cpu")):
+    "Median times (s) of several callables whose repeats alternate (A B A B ...), so a change of machine load hits all alike."
+    clk = _clock(device)
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     for f in fns: f()
     ts = [[] for _ in fns]
     for _ in range(reps):
-        for f, t in zip(fns, ts): t.append(time_fn(f, repeats=1, warmup=0))
+        for f, t in zip(fns, ts):
+            sync(); t0 = clk(); f(); sync(); t.append(clk() - t0)
     return [float(np.median(t)) for t in ts]
+
+def _profile_ms(fns, reps=7, top=6):
+    "Per path: minimum over interleaved profiled calls (torch.profiler, wall time: the least disturbed call) of the total and of the `top` heaviest operators' self time, in ms."
+    from torch.profiler import profile, ProfilerActivity
+    per = [[] for _ in fns]
+    for f in fns: f()
+    for _ in range(reps):
+        for f, acc in zip(fns, per):
+            with profile(activities=[ProfilerActivity.CPU]) as prof: f()
+            acc.append({e.key: e.self_cpu_time_total / 1e3 for e in prof.key_averages()})
+    out = []
+    for acc in per:
+        ops = {k_: float(np.min([a.get(k_, 0.0) for a in acc])) for k_ in set().union(*acc)}
+        out.append({"total_ms": float(np.min([sum(a.values()) for a in acc])),
+                    "ops_ms": dict(sorted(ops.items(), key=lambda kv: -kv[1])[:top])})
+    return out
+
+def _sgemm_gflops(device, n=1024, reps=5):
+    "Attained float32 GEMM rate (GFLOP/s) of a large square product: the ceiling for any GEMM-bound path."
+    A, B = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
+    t = min(_interleaved([lambda: A @ B], reps, device)[0], _interleaved([lambda: A @ B], reps, device)[0])
+    return 2 * n ** 3 / t / 1e9
 
 def _state(n, d, h, dtype, device, seed, d_out=None, k=2):
     m = MoEFFN(d, n, h, k=k, d_out=d_out, dtype=dtype, generator=torch.Generator().manual_seed(seed))
     return {k_: v.detach().to(device) for k_, v in m.state_dict().items()}
 
-def _matching_rows(quick, device, reps):
+def _matching_rows(quick, device, reps, profiles):
     rows, ratios = [], {}
     n, d, h = (16, 64, 256)
     a, b = _state(n, d, h, torch.float64, device, 0), _state(n, d, h, torch.float64, device, 1)
     C1 = expert_cost(a, b, "gram"); C2 = expert_cost_loop({k: v.cpu() for k, v in a.items()}, {k: v.cpu() for k, v in b.items()}, "gram")
     S1 = hidden_scores(a["w1"], a["b1"], a["w2"], b["w1"], b["b1"], b["w2"]); S2 = hidden_scores_loop(a["w1"], a["b1"], a["w2"], b["w1"], b["b1"], b["w2"])
     a, b = _state(n, d, h, torch.float32, device, 0), _state(n, d, h, torch.float32, device, 1)   # timings in float32, checks in float64
-    t_fast, t_loop = _interleaved([lambda: expert_cost(a, b, "gram"), lambda: expert_cost_loop(a, b, "gram")], reps)
+    t_fast, t_loop = _interleaved([lambda: expert_cost(a, b, "gram"), lambda: expert_cost_loop(a, b, "gram")], reps, device)
     rel = float(((C1.cpu() - C2).abs() / C2.abs().clamp_min(1e-300)).max())
     if not rel <= 1e-10: raise AssertionError(f"bench moe: Gram cost fast path differs from the double loop (max rel diff {rel:.3g})")
     rows.append({"case": f"Gram cost n={n} d={d} h={h} (float32 timing, float64 check)", "fast_ms": 1e3 * t_fast, "baseline_ms": 1e3 * t_loop,
-                 "speedup": t_loop / t_fast, "max_rel_diff": rel, "target": ">= 10x, rel diff <= 1e-10"})
+                 "speedup": t_loop / t_fast, "max_rel_diff": rel, "target": ">= 10x, rel diff <= 1e-10",
+                 "peak_MiB": _peak(lambda: expert_cost(a, b, "gram"), device), "peak_MiB_baseline": _peak(lambda: expert_cost_loop(a, b, "gram"), device)})
     ratios["gram_cost_speedup"] = t_loop / t_fast
     args = (a["w1"], a["b1"], a["w2"], b["w1"], b["b1"], b["w2"])
     p1 = [linear_sum_assignment(S1[i].cpu().numpy(), maximize=True)[1] for i in range(n)]
     p2 = [linear_sum_assignment(S2[i].cpu().numpy(), maximize=True)[1] for i in range(n)]
     if not all(np.array_equal(x, y) for x, y in zip(p1, p2)): raise AssertionError("bench moe: batched hidden scores give other permutations than the loop")
-    t_fast, t_loop = _interleaved([lambda: hidden_scores(*args), lambda: hidden_scores_loop(*args)], reps)
+    # where the time goes: both paths do the same 2 n h^2 (2d+1) flops of GEMM, so neither can beat that GEMM at the core's rate.
+    # Timed alongside: the GEMM alone on prebuilt factors [A_i | u_i | B_i^T] (the floor of any batched path) and the loop's own matmuls.
+    Fa = torch.cat([a["w1"], a["b1"][:, :, None], a["w2"].transpose(1, 2)], -1); Fb = torch.cat([b["w1"], b["b1"][:, :, None], b["w2"].transpose(1, 2)], -1)
+    loop_mm = lambda: [a["w1"][i] @ b["w1"][i].T for i in range(n)] + [a["w2"][i].T @ b["w2"][i] for i in range(n)]
+    t_fast, t_loop, t_floor, t_loop_mm = _interleaved([lambda: hidden_scores(*args), lambda: hidden_scores_loop(*args),
+                                                       lambda: torch.bmm(Fa, Fb.transpose(1, 2)), loop_mm], reps, device)
+    flops = 2 * n * h * h * (2 * d + 1)
     rows.append({"case": f"hidden scores n={n} h={h} d={d} (float32 timing, float64 permutations)", "fast_ms": 1e3 * t_fast, "baseline_ms": 1e3 * t_loop, "speedup": t_loop / t_fast,
-                 "identical_permutations": all(np.array_equal(x, y) for x, y in zip(p1, p2)), "target": ">= 3x, identical permutations"})
+                 "identical_permutations": all(np.array_equal(x, y) for x, y in zip(p1, p2)), "target": ">= 3x, identical permutations",
+                 "gemm_floor_ms": 1e3 * t_floor, "loop_matmuls_ms": 1e3 * t_loop_mm, "speedup_bound": t_loop / t_floor,
+                 "gemm_gflops": flops / t_floor / 1e9, "sgemm_gflops_1024": _sgemm_gflops(device),
+                 "peak_MiB": _peak(lambda: hidden_scores(*args), device), "peak_MiB_baseline": _peak(lambda: hidden_scores_loop(*args), device)})
     ratios["hidden_scores_speedup"] = t_loop / t_fast
+    if not quick: profiles["hidden_scores"] = dict(zip(("batched", "loop"), _profile_ms([lambda: hidden_scores(*args), lambda: hidden_scores_loop(*args)])))
     hs = (64, 128, 256) if quick else (128, 512, 2048)
     ts = []
     for hh in hs:
@@ -72,7 +119,7 @@ def _matching_rows(quick, device, reps):
     ratios["hidden_matching_loglog_slope"] = slope
     return rows, ratios
 
-def _barrier_row(quick, device, reps, N=360):
+def _barrier_row(quick, device, reps, profiles, N=360):
     n, d, h = 4, 64, 256
     a, b = _state(n, d, h, torch.float64, device, 4, d_out=10), _state(n, d, h, torch.float64, device, 5, d_out=10)
     g = torch.Generator().manual_seed(0)
@@ -80,11 +127,12 @@ def _barrier_row(quick, device, reps, N=360):
     fn = MoEMetric("cross_entropy", "topk", 2)   # fn(state, batch): cross-entropy of the layer at `state`; batched: fn.along_path
     cb = loss_barrier(fn, a, b, [(x, y)], batched=True); cl = loss_barrier(fn, a, b, [(x, y)], batched=False)
     if not float((cb.values - cl.values).abs().max()) <= 1e-10: raise AssertionError("bench moe: batched barrier curve differs from the loop")
-    t_b, t_l = _interleaved([lambda: loss_barrier(fn, a, b, [(x, y)], batched=True), lambda: loss_barrier(fn, a, b, [(x, y)], batched=False)], reps)
+    fb, fl = lambda: loss_barrier(fn, a, b, [(x, y)], batched=True), lambda: loss_barrier(fn, a, b, [(x, y)], batched=False)
+    t_b, t_l = _interleaved([fb, fl], reps, device)
+    if not quick: profiles[f"barrier_N{N}"] = dict(zip(("batched", "loop"), _profile_ms([fb, fl])))
     return ({"case": f"barrier curve 25 pts, top-2 MoE n={n} d={d} h={h}, N={N} (float64)", "fast_ms": 1e3 * t_b, "baseline_ms": 1e3 * t_l,
              "speedup": t_l / t_b, "max_abs_diff": float((cb.values - cl.values).abs().max()), "mode": cb.mode,
-             "peak_MiB_batched": _peak(lambda: loss_barrier(fn, a, b, [(x, y)], batched=True), device),
-             "peak_MiB_loop": _peak(lambda: loss_barrier(fn, a, b, [(x, y)], batched=False), device), "target": ">= 2x, equal to 1e-10"},
+             "peak_MiB_batched": _peak(fb, device), "peak_MiB_loop": _peak(fl, device), "target": ">= 2x, equal to 1e-10"},
             t_l / t_b)
 
 def _fwd_bwd(m, x):
@@ -104,7 +152,7 @@ def _layer_rows(quick, device, reps):
         with torch.no_grad(): sym.router.graph.copy_(torch.rand(M, M).to(device) + torch.eye(M).to(device))
         dense = nn.Sequential(nn.Linear(d, k * h), nn.ReLU(), nn.Linear(k * h, d)).to(device)
         plain.train(); sym.train()
-        t_p, t_s, t_d = _interleaved([_fwd_bwd(plain, x), _fwd_bwd(sym, x), _fwd_bwd(dense, x)], reps)
+        t_p, t_s, t_d = _interleaved([_fwd_bwd(plain, x), _fwd_bwd(sym, x), _fwd_bwd(dense, x)], reps, device)
         rows.append({"case": f"Symphony vs plain top-{k} fwd+bwd N={N} M={M} d={d} h={h}", "fast_ms": 1e3 * t_s, "baseline_ms": 1e3 * t_p,
                      "ratio": t_s / t_p, "peak_MiB": _peak(_fwd_bwd(sym, x), device), "peak_MiB_baseline": _peak(_fwd_bwd(plain, x), device),
                      "target": "<= 1.10x (CPU), <= 1.05x (GPU)"})
@@ -124,9 +172,11 @@ def bench_moe(quick:bool=False, # smaller sizes (CI)
     if dev.type == "cpu": torch.set_num_threads(1)
     try:
         reps = 3 if quick else 21
-        r1, q1 = _matching_rows(quick, dev, reps)
-        r2, q2 = _barrier_row(quick, dev, reps)
-        r2s, q2s = _barrier_row(quick, dev, reps, N=32)
+        profiles = {}   # full runs: per-operator profiles (torch.profiler) of the matching and barrier rows
+        r1, q1 = _matching_rows(quick, dev, reps, profiles)
+        r2, q2 = _barrier_row(quick, dev, reps, profiles)
+        r2s, q2s = _barrier_row(quick, dev, reps, profiles, N=32)
         r3, q3 = _layer_rows(quick, dev, reps)
-        return {"rows": r1 + [r2, r2s] + r3, "ratios": {**q1, "barrier_batched_speedup": q2, "barrier_batched_speedup_N32": q2s, **q3}, "device": str(dev)}
+        return {"rows": r1 + [r2, r2s] + r3, "ratios": {**q1, "barrier_batched_speedup": q2, "barrier_batched_speedup_N32": q2s, **q3}, "device": str(dev),
+                "clock": "thread CPU time" if dev.type == "cpu" else "wall time", "reps": reps, "profiles": profiles}
     finally: torch.set_num_threads(threads)

@@ -103,10 +103,11 @@ def solve_lap(cost:Tensor, # (n, n) cost (or score, with maximize=True)
 # %% ../../nbs/moe/02_matching.ipynb #ee26c300
 def hidden_scores(w1a, b1a, w2a, w1b, b1b, w2b)->Tensor:
     "Batched weight-matching scores S_i = A_i A'_i^T + u_i u'_i^T + B_i^T B'_i: (n, h, h)."
-    # S_i = [A_i | u_i | B_i^T] [A'_i | u'_i | B'_i^T]^T: one batched GEMM with inner size d + 1 + d_out, one output write
-    Fa = torch.cat([w1a, b1a[:, :, None], w2a.transpose(1, 2)], -1)
-    Fb = torch.cat([w1b, b1b[:, :, None], w2b.transpose(1, 2)], -1)
-    return torch.bmm(Fa, Fb.transpose(1, 2))
+    # S_i = [A_i | u_i] [A'_i | u'_i]^T + B_i^T B'_i: two batched GEMMs accumulating into one output. Only the small
+    # (n, h, d+1) factors are copied; B^T enters as a transposed operand of the GEMM instead of a strided copy.
+    Fa = torch.cat([w1a, b1a[:, :, None]], -1)
+    Fb = torch.cat([w1b, b1b[:, :, None]], -1)
+    return torch.bmm(Fa, Fb.transpose(1, 2)).baddbmm_(w2a.transpose(1, 2), w2b)
 
 def hidden_scores_loop(w1a, b1a, w2a, w1b, b1b, w2b)->Tensor:
     "Per-expert loop building one score matrix at a time (the baseline of the benchmark)."
@@ -370,13 +371,70 @@ def _per_example(loss, out, y):
     if loss == "accuracy": return (out.argmax(-1) == y).to(out.dtype)
     return loss(out, y)
 
+def _per_example_many(loss, out, y):
+    "`_per_example` for many rows with few classes: cross-entropy as logsumexp minus the target logit (same value, no per-row kernel)."
+    if loss == "cross_entropy":
+        if y.dtype != torch.long or (y.numel() and (int(y.min()) < 0 or int(y.max()) >= out.shape[-1])): return _per_example(loss, out, y)
+        return torch.logsumexp(out, -1) - out.gather(-1, y[:, None]).squeeze(-1)
+    return _per_example(loss, out, y)
+
+def _route(sB, dS, ts, gating, k):
+    "Mixing weights (T, N, n) of every t from the gate scores of B and the difference A - B."
+    s = torch.addcmul(sB, dS, ts[:, None, None])                                  # (T, N, n) gate scores of every t at once
+    if gating == "dense": return torch.softmax(s, -1)
+    idx = topk_select(s, k); v = s.gather(-1, idx)                               # v[..., 0] is the largest selected score
+    e = (v - v[..., :1]).exp()                                                    # softmax over the k selected scores
+    return torch.zeros_like(s).scatter_(-1, idx, e / e.sum(-1, keepdim=True))
+
+def _served_order(act):
+    "Per expert, a token order and sort keys making the tokens it serves at any t of a chunk a contiguous range."
+    # act (T, N, n): token serves the expert at t. Tokens served on a prefix [0, last] of t come first (by last), then
+    # those served on every t or on any other pattern (always computed), then those served on a suffix [first, T-1] (by
+    # first); never-served tokens go last and are cut off. A chunk [j, j+c) needs the keys in [j, T + c + j]: one slice.
+    # Reductions run over t, the outer dimension, for all experts at once.
+    T = act.shape[0]
+    ti = torch.arange(T, device=act.device).view(T, *[1] * (act.ndim - 1))
+    cnt = act.sum(0); served = cnt > 0
+    first = torch.where(act, ti, T).amin(0); last = torch.where(act, ti, -1).amax(0)
+    interval = (last - first + 1) == cnt
+    key = torch.full_like(cnt, T)
+    key = torch.where(interval & (first == 0) & (last < T - 1), last, key)
+    key = torch.where(interval & (first > 0) & (last == T - 1), T + 1 + first, key)
+    key = torch.where(served, key, 3 * T)
+    keys, order = torch.sort(key, dim=0, stable=True)                            # (N, n)
+    return order.T.contiguous(), keys.T.contiguous(), served.sum(0).tolist()    # (n, N), (n, N), served tokens per expert
+
+def _expert_along_path(hB, dH, W2, w, ts, max_elems, out, order=None, keys=None):
+    "Adds sum over t-chunks of w * (relu(hB + t dH) W2B^T + t relu(hB + t dH) dW2^T) into out (N, T, o), W2 = [W2B | dW2] (h, 2o)."
+    T, o, h = len(ts), W2.shape[1] // 2, hB.shape[1]
+    if order is not None: hB, dH, w = hB.index_select(0, order), dH.index_select(0, order), w.index_select(0, order)
+    m = hB.shape[0]
+    if m == 0: return out
+    avg = max(1, int(m if keys is None else (w != 0).sum()) // T)                  # tokens served at a typical t
+    c = max(1, min(T, max_elems // (avg * h)))                                     # t values per chunk
+    js = list(range(0, T, c)); ccs = [min(c, T - j) for j in js]
+    if keys is None: spans = [(j, cc, 0, m) for j, cc in zip(js, ccs)]
+    else:   # rows of chunk [j, j+cc): keys in [j, T + cc + j] (integer keys: one right-sided search per end)
+        q = torch.tensor([[j - 1, T + cc + j] for j, cc in zip(js, ccs)], dtype=keys.dtype, device=keys.device)
+        spans = [(j, cc, lo, hi) for j, cc, (lo, hi) in zip(js, ccs, torch.searchsorted(keys, q, right=True).tolist()) if hi > lo]
+    if not spans: return out
+    buf = torch.empty(max(cc * (hi - lo) for _, cc, lo, hi in spans) * h, dtype=hB.dtype, device=hB.device)
+    ye_all = torch.zeros(m, T, o, dtype=hB.dtype, device=hB.device)
+    for j, cc, lo, hi in spans:
+        t = ts[None, j:j + cc, None]; r = hi - lo
+        hid = torch.addcmul(hB[lo:hi, None], dH[lo:hi, None], t, out=buf[:r * cc * h].view(r, cc, h)).relu_()   # (r, c, h), cache-sized
+        yy = torch.mm(hid.view(r * cc, h), W2).view(r, cc, 2 * o)                 # both second-layer products in one GEMM
+        torch.addcmul(yy[..., :o], yy[..., o:], t, out=ye_all[lo:hi, j:j + cc])
+    ye_all.mul_(w[..., None])                                                     # weight 0 where the expert does not serve
+    return out.index_add_(0, order, ye_all) if order is not None else out.add_(ye_all)
+
 class MoEMetric:
     "`fn(state, (x, y)) -> (sum, count)` for one MoE layer given by its state dict, with an exact batched path over interpolation weights."
     def __init__(self, loss:str|Callable="cross_entropy", # 'cross_entropy', 'accuracy' or loss(out (B, d_out), y (B,)) -> per-example (B,)
                  gating:str="topk", # 'dense' or 'topk', as in `MoEFFN`
                  k:int=2, # experts per token for 'topk'
-                 *, block_tokens:int=128, # tokens per block of the batched path
-                 max_elems:int=2**19, # bound on the entries of one chunk's (n, t, tokens, h) hidden tensor
+                 *, block_tokens:int=1024, # tokens per block of the batched path (bounds the (n, tokens, h) endpoint activations)
+                 max_elems:int=2**18, # bound on the entries of one chunk's (tokens, t, h) hidden tensor (keeps it in cache)
                 ):
         if not callable(loss): check_choice(loss, "loss", LOSSES)
         self.loss, self.gating = loss, check_choice(gating, "gating", ("dense", "topk"))
@@ -394,48 +452,39 @@ class MoEMetric:
                    ts:Tensor, # (T,) weights of A
                    batch, # (x (N, d), y (N,))
                   )->tuple: # ((T,) sums of the metric at every t, N)
-        "The metric at t*A + (1-t)*B for every t, from one gate and one first-layer product per endpoint."
+        "The metric at t*A + (1-t)*B for every t: routing of all t at once, one first-layer product per endpoint, each expert only on the tokens it serves."
         x, y = batch
         a, b = state_a, state_b
-        N, n, h = x.shape[0], a["w1"].shape[0], a["w1"].shape[1]
+        N, n, o, T = x.shape[0], a["w1"].shape[0], a["w2"].shape[1], len(ts)
+        tot = torch.zeros(T, dtype=ts.dtype, device=ts.device)
+        W2 = torch.cat([b["w2"], a["w2"] - b["w2"]], 1).transpose(1, 2)             # (n, h, 2o): relu(h_t) W2_t^T = relu(h_t)(W2_B + t dW2)^T
+        b2 = torch.addcmul(b["b2"][None], a["b2"] - b["b2"], ts[:, None, None])      # (T, n, o)
         shared = "shared_w1" in a
-        nb = min(N, max(1, self.block_tokens))                                      # token blocks: the hidden tensors stay in cache
-        c = max(1, self.max_elems // (n * nb * h))                                 # t values per chunk
-        T = len(ts); tot = torch.zeros(T, dtype=ts.dtype, device=ts.device); tl = ts.tolist()
-        buf = torch.empty(n, min(c, T), nb, h, dtype=x.dtype, device=x.device)          # hidden activations of one chunk, reused
-        o = a["w2"].shape[1]
-        W2 = torch.cat([a["w2"], b["w2"]], 1).transpose(1, 2)                         # (n, h, 2 o): both endpoints' second layers
-        for i in range(0, N, nb):
-            xb, yb = x[i:i + nb], y[i:i + nb]; Nb = xb.shape[0]
-            sB = xb @ b["gate.weight"].T + b["gate.bias"]; dS = xb @ a["gate.weight"].T + a["gate.bias"] - sB
-            hB = torch.baddbmm(b["b1"][:, None], xb.expand(n, Nb, -1), b["w1"].transpose(1, 2))            # (n, Nb, h): experts outermost
-            dH = torch.baddbmm(a["b1"][:, None], xb.expand(n, Nb, -1), a["w1"].transpose(1, 2)).sub_(hB)   # h_t = h_B + t (h_A - h_B)
+        if shared:
+            sW2 = torch.cat([b["shared_w2"], a["shared_w2"] - b["shared_w2"]], 1).transpose(1, 2)
+            sb2 = torch.addcmul(b["shared_b2"].sum(0), a["shared_b2"].sum(0) - b["shared_b2"].sum(0), ts[:, None])   # (T, o)
+        for i in range(0, N, self.block_tokens):
+            xb, yb = x[i:i + self.block_tokens], y[i:i + self.block_tokens]; Nb = xb.shape[0]
+            sB = torch.addmm(b["gate.bias"], xb, b["gate.weight"].T); dS = torch.addmm(a["gate.bias"], xb, a["gate.weight"].T).sub_(sB)
+            comb = _route(sB, dS, ts, self.gating, self.k)                           # (T, Nb, n)
+            out = torch.einsum("TNn,Tno->NTo", comb, b2).contiguous()                           # mixed second-layer biases, (Nb, T, o)
+            # first layers at the endpoints only: h_t = h_B + t (h_A - h_B)
+            hB = torch.baddbmm(b["b1"][:, None], xb.expand(n, Nb, -1), b["w1"].transpose(1, 2))            # (n, Nb, h)
+            dH = torch.baddbmm(a["b1"][:, None], xb.expand(n, Nb, -1), a["w1"].transpose(1, 2)).sub_(hB)
+            W = comb.permute(2, 1, 0).contiguous()                                   # (n, Nb, T) weight of each expert
+            if self.gating != "dense": orders, keys, ms = _served_order(comb != 0)
+            for e in range(n):
+                if self.gating == "dense": _expert_along_path(hB[e], dH[e], W2[e], W[e], ts, self.max_elems, out)
+                else: _expert_along_path(hB[e], dH[e], W2[e], W[e], ts, self.max_elems, out, orders[e, :ms[e]], keys[e, :ms[e]])
             if shared:
-                s_ = a["shared_w1"].shape[0]
+                s_ = a["shared_w1"].shape[0]; ones = torch.ones(Nb, T, dtype=x.dtype, device=x.device)
                 gB = torch.baddbmm(b["shared_b1"][:, None], xb.expand(s_, Nb, -1), b["shared_w1"].transpose(1, 2))
                 dG = torch.baddbmm(a["shared_b1"][:, None], xb.expand(s_, Nb, -1), a["shared_w1"].transpose(1, 2)).sub_(gB)
-            for j in range(0, T, c):
-                t = ts[j:j + c]; C = len(t); t1 = t[:, None, None]; t2 = t[:, None, None, None]
-                s = torch.addcmul(sB, dS, t1)                                       # (C, Nb, n) gate scores
-                if self.gating == "dense": comb = torch.softmax(s, -1)
-                else:
-                    idx = topk_select(s, self.k)
-                    comb = torch.zeros_like(s).scatter_(-1, idx, torch.softmax(s.gather(-1, idx), -1))
-                hid = buf.view(-1)[:n * C * Nb * h].view(n, C, Nb, h)                  # contiguous, also for a short last chunk
-                for q in range(C): torch.add(hB, dH, alpha=tl[j + q], out=hid[:, q])    # h_B + t (h_A - h_B): one fused pass per t
-                hid = hid.relu_()                                                   # (n, C, Nb, h)
-                # relu(h_t) W2_t^T = t relu(h_t) W2_A^T + (1 - t) relu(h_t) W2_B^T: one GEMM per expert for the whole chunk
-                yAB = torch.bmm(hid.reshape(n, C * Nb, h), W2).reshape(n, C, Nb, 2 * o)
-                b2 = t1 * a["b2"] + (1 - t1) * b["b2"]                                # (C, n, o)
-                ye = torch.addcmul(yAB[..., o:], yAB[..., :o] - yAB[..., o:], t[None, :, None, None]) + b2.transpose(0, 1)[:, :, None]
-                yt = torch.einsum("cNn,ncNo->cNo", comb, ye)                          # mix the experts' outputs
-                if shared:
-                    g = torch.addcmul(gB, dG, t2).relu_()                           # (C, s, Nb, h)
-                    sw2 = t2 * a["shared_w2"] + (1 - t2) * b["shared_w2"]
-                    sb2 = t[:, None] * a["shared_b2"].sum(0) + (1 - t[:, None]) * b["shared_b2"].sum(0)
-                    yt = yt + torch.einsum("csNh,csoh->cNo", g, sw2) + sb2[:, None]
-                tot[j:j + C] += _per_example(self.loss, yt.reshape(-1, o), yb.repeat(C)).reshape(C, Nb).sum(1).to(tot.dtype)
+                for e in range(s_): _expert_along_path(gB[e], dG[e], sW2[e], ones, ts, self.max_elems, out)
+                out += sb2[None]
+            tot += _per_example_many(self.loss, out.transpose(0, 1).reshape(-1, o), yb.repeat(T)).reshape(T, Nb).sum(1).to(tot.dtype)
         return tot, N
+
 
 # %% ../../nbs/moe/02_matching.ipynb #8552b149
 @dataclass

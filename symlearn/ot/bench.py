@@ -15,7 +15,7 @@ from .spherical import spherical_tree_sliced_wasserstein
 from .sliced import sliced_wasserstein
 
 # %% auto #0
-__all__ = ['bench_tsw']
+__all__ = ['op_counts', 'bench_tsw']
 
 # %% ../../nbs/ot/98_bench.ipynb #749a91f6
 def _data(n, d, device, g):
@@ -34,14 +34,38 @@ def _fwd_bwd(f, X, Y):
         f(Xg, Y).backward()
     return run
 
+_VIEWS = {"slice", "reshape", "view", "expand", "expand_as", "unsqueeze", "squeeze", "numpy_T", "t", "permute", "transpose",
+          "detach", "narrow", "select", "as_strided", "alias", "_reshape_alias", "lift_fresh", "unflatten", "flatten",
+          "split", "unbind", "chunk", "diagonal", "real", "imag", "view_as", "result_type"}
+
+def op_counts(fn, # a zero-argument callable (one distance call, or a forward + backward)
+              device, # the device the call runs on
+             )->dict: # {'aten_ops', 'host_syncs'} (+ 'cuda_kernels' on CUDA)
+    "What one call dispatches: top-level ATen ops that compute (views excluded; each is a kernel launch on a GPU), host syncs, and on CUDA the kernels launched."
+    from torch.profiler import profile, ProfilerActivity
+    cuda = torch.device(device).type == "cuda"
+    fn()                                                       # warm-up: lazy initialisation is not part of a call
+    with profile(activities=[ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if cuda else [])) as prof:
+        fn()
+        if cuda: torch.cuda.synchronize()
+    ev = list(prof.events())
+    aten = [e for e in ev if e.name.startswith("aten::")]
+    top = [e for e in aten if e.cpu_parent is None or not e.cpu_parent.name.startswith("aten::")]
+    syncs = sum(e.name == "aten::_local_scalar_dense" for e in aten)       # .item(), bool(tensor): the host waits for the device
+    if not cuda: syncs += sum(e.name == "aten::equal" for e in top)        # torch.equal returns a Python bool (a sync on a GPU)
+    out = {"aten_ops": sum(e.name[6:] not in _VIEWS for e in top), "host_syncs": syncs}
+    if cuda: out["cuda_kernels"] = sum(e.device_type == torch.autograd.DeviceType.CUDA for e in ev)
+    return out
+
 # %% ../../nbs/ot/98_bench.ipynb #db2eebb1
-def _euclid_rows(n, d, device, g, backward, repeats):
+def _euclid_rows(n, d, device, g, backward, repeats, compiled=False):
     import ot
     T, k = 100, 4
     X, Y = _data(n, d, device, g)
     trees = sample_concurrent_trees(T, k, d, root_mean=Y.mean(0), generator=g)
     proj = trees.theta.reshape(-1, d)
     tsw = lambda U, V: tree_sliced_wasserstein(U, V, trees=trees, p=2)
+    tsw_c = lambda U, V: tree_sliced_wasserstein(U, V, trees=trees, p=2, compile=True)
     sw_own = lambda U, V: sliced_wasserstein(U, V, projections=proj, p=2)
     sw_pot = lambda U, V: ot.sliced_wasserstein_distance(U, V, projections=proj.T, p=2)
     wrap = (lambda f: _fwd_bwd(f, X, Y)) if backward else (lambda f: (lambda: f(X, Y)))
@@ -50,11 +74,20 @@ def _euclid_rows(n, d, device, g, backward, repeats):
          [("db_tsw", tsw), ("sw_own", sw_own), ("sw_pot", sw_pot)]}
     t["sort"] = time_fn(lambda: torch.sort(keys, dim=-1), repeats=repeats, warmup=1)
     mem = {name: _peak(wrap(f), device) for name, f in [("db_tsw", tsw), ("sw_pot", sw_pot)]}
+    ops = {name: op_counts(wrap(f), device) for name, f in [("db_tsw", tsw), ("sw_pot", sw_pot)]}
     mode = "fwd+bwd" if backward else "fwd"
-    return {"case": f"Db-TSW {T}x{k} vs SW 400, n=m={n}, d={d}, {mode}", **{f"{k_}_ms": 1e3 * v for k_, v in t.items()},
-            "db_tsw_peak_MiB": mem["db_tsw"], "sw_pot_peak_MiB": mem["sw_pot"],
-            "ratio_vs_pot_sw": t["db_tsw"] / t["sw_pot"], "ratio_vs_own_sw": t["db_tsw"] / t["sw_own"],
-            "ratio_vs_sort": t["db_tsw"] / t["sort"]}
+    row = {"case": f"Db-TSW {T}x{k} vs SW 400, n=m={n}, d={d}, {mode}", **{f"{k_}_ms": 1e3 * v for k_, v in t.items()},
+           "db_tsw_peak_MiB": mem["db_tsw"], "sw_pot_peak_MiB": mem["sw_pot"],
+           "ratio_vs_pot_sw": t["db_tsw"] / t["sw_pot"], "ratio_vs_own_sw": t["db_tsw"] / t["sw_own"],
+           "ratio_vs_sort": t["db_tsw"] / t["sort"],
+           **{f"{name}_{k_}": v for name, c in ops.items() for k_, v in c.items()}}
+    if compiled and device.type == "cuda":                  # the opt-in CUDA-graph path (compiles on its first calls)
+        try:
+            t_c = time_fn(wrap(tsw_c), repeats=repeats, warmup=3)
+            row.update(db_tsw_compiled_ms=1e3 * t_c, ratio_compiled_vs_pot_sw=t_c / t["sw_pot"],
+                       db_tsw_compiled_peak_MiB=_peak(wrap(tsw_c), device), **{f"db_tsw_compiled_{k_}": v for k_, v in op_counts(wrap(tsw_c), device).items()})
+        except Exception as e: row["db_tsw_compiled_error"] = f"{type(e).__name__}: {str(e)[:300]}"
+    return row
 
 # %% ../../nbs/ot/98_bench.ipynb #cc7bb34e
 def _sphere_row(n, device, g, ssw_proj, repeats):
@@ -96,9 +129,11 @@ def _bench(quick, device):
     sizes = [(1000, 3), (1000, 64)] if quick else [(1000, 3), (1000, 64), (4096, 3), (10_000, 3), (10_000, 64)]
     if device.type == "cuda" and not quick: sizes += [(100_000, 3), (100_000, 64)]
     for n, d in sizes:
-        r = _euclid_rows(n, d, device, g, backward=n <= 10_000, repeats=3)
+        r = _euclid_rows(n, d, device, g, backward=n <= 10_000, repeats=3, compiled=n <= 4096 and d <= 3)
         rows.append(r)
         for b in ("pot_sw", "own_sw", "sort"): ratios[f"db_tsw/{b.replace('_sw', '-sw')} n={n} d={d}"] = r[f"ratio_vs_{b}"]
+        if "ratio_compiled_vs_pot_sw" in r: ratios[f"db_tsw compiled/pot-sw n={n} d={d}"] = r["ratio_compiled_vs_pot_sw"]
+        ratios[f"ops db_tsw/pot-sw n={n} d={d}"] = r["db_tsw_aten_ops"] / r["sw_pot_aten_ops"]
     n_s, proj = (600, 20) if quick else (2400, 20)
     r = _sphere_row(n_s, device, g, proj, 3); rows.append(r)
     ratios[f"stsw/ssw-1000 (extrapolated) n={n_s}"] = r["ratio_vs_ssw_1000"]

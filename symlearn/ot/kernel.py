@@ -7,6 +7,7 @@ Docs: https://symlearn.github.io/symlearn/ot/kernel.html.md"""
 # %% ../../nbs/ot/02_kernel.ipynb #94193fe2
 from __future__ import annotations
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 from ..core import check_tensor, check_same, check_scalar, check_int, bad_arg, check_magnitude, check_finite_result
 
@@ -21,11 +22,10 @@ def _tree_ot(coords:Tensor, masses:Tensor, p:float)->Tensor:
     P = ws.cumsum(-1)
     pos = cs > 0
     flow = torch.where(pos, P[..., -1:] - P + ws, P)                     # suffix sum where c > 0, prefix sum else
-    zero = torch.zeros_like(cs[..., :1])
-    nxt = torch.cat([cs[..., 1:], zero], -1).clamp(max=0)
-    prv = torch.cat([zero, cs[..., :-1]], -1).clamp(min=0)
+    nxt = F.pad(cs[..., 1:], (0, 1)).clamp(max=0)                        # next coordinate (0 past the end), <= 0
+    prv = F.pad(cs[..., :-1], (1, 0)).clamp(min=0)                       # previous coordinate (0 before the start), >= 0
     length = torch.where(pos, cs - prv, nxt - cs)
-    f = flow.abs() if p == 1 else flow.abs().pow(p)
+    f = flow.abs() if p == 1 else flow.square() if p == 2 else flow.abs().pow(p)
     return (length * f).sum((-1, -2))
 
 # %% ../../nbs/ot/02_kernel.ipynb #8790f1a4
@@ -117,9 +117,18 @@ def virtual_atoms(coords:Tensor, # atom coordinates, shape [T, k, N] (line i roo
     if len(parents) != k or parents[0] != -1 or any(not (0 <= q < i) for i, q in enumerate(parents) if i > 0):
         bad_arg("parents", f"{k} indices with parents[0] = -1 and 0 <= parents[i] < i", str(parents))
     attach = check_tensor(attach, "attach", shape=(T, k), dtype="float"); check_same(coords=coords, attach=attach)
-    par = torch.as_tensor(parents, device=coords.device)
-    A = (par[None, :] == torch.arange(k, device=coords.device)[:, None]).to(coords.dtype)   # A[i, c] = 1 if c child of i
-    D = torch.linalg.inv(torch.eye(k, dtype=coords.dtype, device=coords.device) - A)       # descendants incl. self
+    return _virtual_atoms(coords, masses, parents, attach)
+
+def _virtual_atoms(coords:Tensor, masses:Tensor, parents:list, attach:Tensor)->tuple[Tensor, Tensor]:
+    "`virtual_atoms` without the checks (no host syncs: the k x k tree structure is built on the host from `parents`)."
+    k = coords.shape[1]
+    A = [[0.0] * k for _ in range(k)]                        # A[i][c] = 1 if line c is a child of line i
+    for c, q in enumerate(parents[1:], 1): A[q][c] = 1.0
+    D = [[float(i == j) for j in range(k)] for i in range(k)]   # D[i][j] = 1 if j descends from i (itself included)
+    for i in reversed(range(k)):                             # children have larger indices: done before their parent
+        for c in range(i + 1, k):
+            if A[i][c]: D[i] = [max(u, v) for u, v in zip(D[i], D[c])]
+    A, D = (torch.tensor(m, dtype=coords.dtype, device=coords.device) for m in (A, D))
     M = masses.sum(-1) @ D.T                                                                 # subtree masses [T, k]
     vc = A * attach[..., None, :]                                                            # [T, k(line), k(slot)]
     vm = A * M[..., None, :]

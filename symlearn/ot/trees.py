@@ -24,10 +24,18 @@ class _Trees:
         "Every field a finite float tensor, one dtype and device, sizes consistent across fields."
         ts = self._tensors(); k0 = next(iter(ts))
         for k, v in ts.items():
-            check_tensor(v, k, dtype="float", nonempty=k != "offsets"); check_same(**{k0: ts[k0], k: v})
+            check_tensor(v, k, dtype="float", nonempty=k != "offsets", finite=False); check_same(**{k0: ts[k0], k: v})
         sizes = {}
         for k, names in self._SHAPES.items():
-            check_tensor(ts[k], k, shape=names, dims=sizes, nonempty=k != "offsets")
+            check_tensor(ts[k], k, shape=names, dims=sizes, nonempty=k != "offsets", finite=False)
+        if not _all_true([torch.isfinite(v).all() for v in ts.values()]):        # one host sync for all fields
+            for k, v in ts.items(): check_tensor(v, k, nonempty=k != "offsets")  # names the field
+    @classmethod
+    def _trusted(cls, **fields):
+        "An instance from tensors the library's samplers produced (finite, consistent by construction): no value checks, no host sync."
+        obj = object.__new__(cls)
+        for k, v in fields.items(): object.__setattr__(obj, k, v)
+        return obj
     def to(self, *args, **kwargs):
         "Move/cast every tensor field (same arguments as `Tensor.to`)."
         return type(self)(**{k: v.to(*args, **kwargs) for k, v in self._tensors().items()})
@@ -86,6 +94,10 @@ class SphericalTrees(_Trees):
     def dim(self)->int: return self.tangents.shape[2]
 
 # %% ../../nbs/ot/01_trees.ipynb #b538defd
+def _all_true(flags:list)->bool:
+    "Whether every 0-d bool tensor in `flags` is True, with one host sync (a device round trip costs as much as many kernels)."
+    return bool(torch.stack([f.reshape(()) for f in flags]).all()) if flags else True
+
 def _device(generator, device, ref=None):
     check_generator(generator); device = check_device(device)
     if device is not None: return device
@@ -143,10 +155,14 @@ def sample_concurrent_trees(n_trees:int, # T
     if root_mean.shape[-1] != d or (root_mean.ndim == 2 and root_mean.shape[0] != T):
         bad_arg("root_mean", f"of shape [{d}] or [{T}, {d}]", root_mean)
     root_std = check_scalar(root_std, "root_std", low=0)
+    return _sample_concurrent(T, n_lines, d, root_mean, root_std, frame, generator, dtype, device)
+
+def _sample_concurrent(T, n_lines, d, root_mean, root_std, frame, generator, dtype, device)->ConcurrentTrees:
+    "`sample_concurrent_trees` after its argument checks (for callers that checked them: no host sync)."
     dtype, device = default_float(dtype) if dtype is not None else root_mean.dtype, _device(generator, device, root_mean)
     theta = sample_directions_frames(T, n_lines, d, frame, generator, dtype, device)
     root = root_mean.to(dtype=dtype, device=device).expand(T, d) + root_std * _randn((T, d), generator, dtype, device)
-    return ConcurrentTrees(root=root, theta=theta)
+    return ConcurrentTrees._trusted(root=root, theta=theta)
 
 # %% ../../nbs/ot/01_trees.ipynb #f02ec6af
 def sample_chain_trees(n_trees:int, # T
@@ -163,8 +179,12 @@ def sample_chain_trees(n_trees:int, # T
     "Sample `n_trees` chains of `n_lines` lines (TSW-SL): each line starts on the previous one."
     T, k, d = check_int(n_trees, "n_trees", min=1), check_int(n_lines, "n_lines", min=1), check_int(d, "d", min=1)
     box, offset = check_scalar(box, "box", low=0), check_scalar(offset, "offset", low=0)
+    if center is not None: center = check_tensor(center, "center", shape=(d,), dtype="float")
+    return _sample_chain(T, k, d, center, box, offset, generator, dtype, device)
+
+def _sample_chain(T, k, d, center, box, offset, generator, dtype, device)->ChainTrees:
+    "`sample_chain_trees` after its argument checks (for callers that checked them: no host sync)."
     if center is not None:
-        center = check_tensor(center, "center", shape=(d,), dtype="float")
         dtype, device = default_float(dtype) if dtype is not None else center.dtype, _device(generator, device, center)
     dtype = default_float(dtype); device = _device(generator, device)
     theta = sample_directions_frames(T, k, d, "gaussian", generator, dtype, device)
@@ -172,7 +192,7 @@ def sample_chain_trees(n_trees:int, # T
     if center is not None: x1 = x1 + center.to(dtype=dtype, device=device)
     s = offset * (2 * _rand((T, k - 1), generator, dtype, device) - 1)
     steps = torch.cat([x1, s[..., None] * theta[:, :-1]], 1)       # x1, s_1 θ_1, ..., s_{k-1} θ_{k-1}
-    return ChainTrees(sources=steps.cumsum(1), theta=theta, offsets=s)
+    return ChainTrees._trusted(sources=steps.cumsum(1), theta=theta, offsets=s)
 
 # %% ../../nbs/ot/01_trees.ipynb #bc783442
 def sample_spherical_trees(n_trees:int, # T
@@ -192,10 +212,22 @@ def sample_spherical_trees(n_trees:int, # T
     return SphericalTrees(root=r, tangents=y / y.norm(dim=-1, keepdim=True))
 
 # %% ../../nbs/ot/01_trees.ipynb #bfe1cb60
+def _unit_tol(dtype)->float: return 1e-6 if dtype == torch.float64 else 1e-4
+def _orth_tol(dtype)->float: return 1e-6 if dtype == torch.float64 else 1e-4
+
 def _unit(x:Tensor, name:str):
-    tol = 1e-6 if x.dtype == torch.float64 else 1e-4
+    tol = _unit_tol(x.dtype)
     dev = (x.norm(dim=-1) - 1).abs()
     if bool((dev > tol).any()): bad_arg(name, f"unit vectors (| ||v|| - 1 | <= {tol:g})", f"max deviation {dev.max().item():.3g}")
+
+def _value_flags(trees, dtype)->list:
+    "0-d bool tensors, all True iff the trees' values pass `check_trees` (finite, unit directions, tangents orthogonal to the root)."
+    flags = [torch.isfinite(v).all() for v in trees._tensors().values()]
+    unit = lambda x: ((x.norm(dim=-1) - 1).abs() <= _unit_tol(x.dtype)).all()
+    if isinstance(trees, SphericalTrees):
+        flags += [unit(trees.root), unit(trees.tangents), ((trees.tangents @ trees.root[..., None]).abs() <= _orth_tol(dtype)).all()]
+    else: flags.append(unit(trees.theta))
+    return flags
 
 def check_trees(trees, # a tree object
                 kind:type|tuple, # allowed class(es)
@@ -209,23 +241,27 @@ def check_trees(trees, # a tree object
     if not isinstance(trees, kinds):
         bad_arg(name, " or ".join(k.__name__ for k in kinds), trees, TypeError)
     for k, v in trees._tensors().items():
-        check_tensor(v, f"{name}.{k}", dtype="float", nonempty=k != "offsets")   # a 1-line chain has no offsets
+        check_tensor(v, f"{name}.{k}", dtype="float", nonempty=k != "offsets", finite=False)   # a 1-line chain has no offsets
         check_same(**{ref_name: ref, f"{name}.{k}": v})
     T, k = trees.n_trees, trees.n_lines
     if trees.dim != dim: bad_arg(name, f"of dimension {dim} (that of the points)", f"trees of dimension {trees.dim}")
     if isinstance(trees, ConcurrentTrees):
-        check_tensor(trees.root, f"{name}.root", shape=(T, dim))
-        _unit(trees.theta, f"{name}.theta")
+        check_tensor(trees.root, f"{name}.root", shape=(T, dim), finite=False)
     elif isinstance(trees, ChainTrees):
-        check_tensor(trees.sources, f"{name}.sources", shape=(T, k, dim))
-        check_tensor(trees.offsets, f"{name}.offsets", shape=(T, k - 1), nonempty=False)
-        _unit(trees.theta, f"{name}.theta")
+        check_tensor(trees.sources, f"{name}.sources", shape=(T, k, dim), finite=False)
+        check_tensor(trees.offsets, f"{name}.offsets", shape=(T, k - 1), nonempty=False, finite=False)
     else:
-        check_tensor(trees.root, f"{name}.root", shape=(T, dim))
-        _unit(trees.root, f"{name}.root"); _unit(trees.tangents, f"{name}.tangents")
-        dots = (trees.tangents @ trees.root[..., None]).abs().max().item()
-        if dots > (1e-6 if ref.dtype == torch.float64 else 1e-4):
-            bad_arg(f"{name}.tangents", "orthogonal to the root", f"max |<y, r>| = {dots:.3g}")
+        check_tensor(trees.root, f"{name}.root", shape=(T, dim), finite=False)
+    stamp = (ref.dtype, *((id(v), v._version) for v in trees._tensors().values()))   # changes if a field is replaced or written in place
+    if getattr(trees, "_values_checked", None) == stamp: return trees                 # the same trees, unchanged since their last check
+    if not _all_true(_value_flags(trees, ref.dtype)):      # one host sync; on failure the detailed checks name the problem
+        for k, v in trees._tensors().items(): check_tensor(v, f"{name}.{k}", nonempty=k != "offsets")
+        if isinstance(trees, SphericalTrees):
+            _unit(trees.root, f"{name}.root"); _unit(trees.tangents, f"{name}.tangents")
+            dots = (trees.tangents @ trees.root[..., None]).abs().max().item()
+            if dots > _orth_tol(ref.dtype): bad_arg(f"{name}.tangents", "orthogonal to the root", f"max |<y, r>| = {dots:.3g}")
+        else: _unit(trees.theta, f"{name}.theta")
+    object.__setattr__(trees, "_values_checked", stamp)
     return trees
 
 # %% ../../nbs/ot/01_trees.ipynb #fdb75b21

@@ -13,8 +13,9 @@ from torch import Tensor
 from ..core import (check_tensor, check_same, check_int, check_scalar, check_choice, check_weights, bad_arg,
                            check_bool, check_generator, check_finite_result)
 from .sliced import _root, _identical
-from .trees import (ConcurrentTrees, ChainTrees, sample_concurrent_trees, sample_chain_trees, check_trees)
-from .kernel import _tree_ot, virtual_atoms
+from .trees import (ConcurrentTrees, ChainTrees, sample_concurrent_trees, sample_chain_trees, check_trees,
+                   _sample_concurrent, _sample_chain)
+from .kernel import _tree_ot, _virtual_atoms, virtual_atoms
 
 # %% auto #0
 __all__ = ['tsw', 'feature_dim', 'tree_sliced_wasserstein', 'db_tsw']
@@ -25,15 +26,13 @@ def _line_geometry(Z:Tensor, src:Tensor, theta:Tensor, concurrent:bool, need_sq:
     c = src.reshape(-1, src.shape[-1]).mean(0)                           # centre: the mean source (for accuracy)
     Zc, S = Z - c, src - c
     T, k, d = theta.shape
-    mm = lambda A: (A.reshape(-1, d) @ Zc.T).reshape(*A.shape[:-1], -1)   # 2-D GEMM (a broadcast matmul's backward is slow)
-    t = mm(theta) - (theta * S).sum(-1, keepdim=True)                      # [T, k, N]
+    def mm(A, add, alpha=1.0):      # add + alpha * A @ Zc^T in one fused 2-D GEMM (a broadcast matmul's backward is slow)
+        return torch.addmm(add.reshape(-1, add.shape[-1]), A.reshape(-1, d), Zc.T, alpha=alpha).reshape(*A.shape[:-1], -1)
+    t = mm(theta, (theta * S).sum(-1, keepdim=True).neg())                # [T, k, N]
     if not need_sq: return t, None
     z2 = (Zc * Zc).sum(-1)
-    if concurrent:                                                         # one root per tree: [T, 1, N]
-        r = S[:, :1]
-        sq = z2 - 2 * mm(r) + (r * r).sum(-1, keepdim=True)
-    else:
-        sq = z2 - 2 * mm(S) + (S * S).sum(-1, keepdim=True)
+    r = S[:, :1] if concurrent else S                                      # concurrent: one root per tree, [T, 1, N]
+    sq = mm(r, z2 + (r * r).sum(-1, keepdim=True), alpha=-2.0)             # ||z||^2 + ||r||^2 - 2 <r, z>
     return t, sq.clamp(min=0)
 
 def _eps(x:Tensor)->float: return torch.finfo(x.dtype).eps ** 2
@@ -72,9 +71,22 @@ def feature_dim(d:int, # dimension of the points
 def _check_pair(X, Y, a, b):
     "Validate the two weighted point clouds; return X, Y, a, b (uniform weights filled in)."
     dims = {}
-    X = check_tensor(X, "X", shape=("n", "d"), dims=dims, dtype="float")
-    Y = check_tensor(Y, "Y", shape=("m", "d"), dims=dims, dtype="float")
+    X = check_tensor(X, "X", shape=("n", "d"), dims=dims, dtype="float", finite=False)
+    Y = check_tensor(Y, "Y", shape=("m", "d"), dims=dims, dtype="float", finite=False)
     check_same(X=X, Y=Y)
+    big = torch.finfo(X.dtype).max ** 0.25                                 # squared norms and products must stay finite
+    mx = torch.maximum(X.detach().abs().amax(), Y.detach().abs().amax()).item()   # one host sync: NaN/inf (propagated) and size
+    if not (mx <= big): return _check_pair_detailed(X, Y, a, b)            # names the culprit
+    a = torch.full((X.shape[0],), 1.0 / X.shape[0], dtype=X.dtype, device=X.device) if a is None else check_weights(a, "a", n=X.shape[0])
+    b = torch.full((Y.shape[0],), 1.0 / Y.shape[0], dtype=Y.dtype, device=Y.device) if b is None else check_weights(b, "b", n=Y.shape[0])
+    check_same(X=X, a=a, b=b)
+    if a.ndim != 1: bad_arg("a", f"of shape [{X.shape[0]}]", a)
+    if b.ndim != 1: bad_arg("b", f"of shape [{Y.shape[0]}]", b)
+    return X, Y, a, b
+
+def _check_pair_detailed(X, Y, a, b):
+    "The checks one by one, in order (the path taken when the one-sync summary of `_check_pair` flags a problem)."
+    X, Y = check_tensor(X, "X"), check_tensor(Y, "Y")
     a = torch.full((X.shape[0],), 1.0 / X.shape[0], dtype=X.dtype, device=X.device) if a is None else check_weights(a, "a", n=X.shape[0])
     b = torch.full((Y.shape[0],), 1.0 / Y.shape[0], dtype=Y.dtype, device=Y.device) if b is None else check_weights(b, "b", n=Y.shape[0])
     check_same(X=X, a=a, b=b)
@@ -116,9 +128,12 @@ def tree_sliced_wasserstein(X:Tensor, # source points, shape [n, d]
                             pow_beta:float=1.0, # 'pow': h(y) = y + pow_beta * y**degree
                             return_per_tree:bool=False, # also return S_p of every tree, shape [T]
                             chunk_trees:int|None=None, # trees per chunk (memory cap); default: about 4M atom slots per chunk
+                            compile:bool=False, # CUDA only: the computation between the checks as fused kernels replayed from a CUDA graph
                            )->Tensor: # 0-d tensor (differentiable in X, Y, a, b); or (value, per_tree)
     "Tree-sliced Wasserstein distance (TSW-SL, Db-TSW, Db-TSW$^\\perp$, nonlinear TSW) between weighted point clouds."
+    compile = check_bool(compile, "compile")
     X, Y, a, b = _check_pair(X, Y, a, b)
+    if compile and X.device.type != "cuda": bad_arg("compile", "False for tensors that are not on a CUDA device (CUDA graphs)", f"True with X on {X.device}")
     p = check_scalar(p, "p", low=1)
     delta = check_scalar(delta, "delta", low=0)
     if not callable(split): check_choice(split, "split", ["distance", "uniform"])
@@ -130,7 +145,8 @@ def tree_sliced_wasserstein(X:Tensor, # source points, shape [n, d]
     pow_beta = check_scalar(pow_beta, "pow_beta"); root_std = check_scalar(root_std, "root_std", low=0)
     return_per_tree = check_bool(return_per_tree, "return_per_tree")
     offset = check_scalar(offset, "offset", low=0)
-    Z = check_finite_result(_features(torch.cat([X, Y]), projection, degree, pow_beta), "`X`, `Y` (after the feature map of `projection`)")
+    Z = _features(torch.cat([X, Y]), projection, degree, pow_beta)
+    if projection in ("pow", "poly"): check_finite_result(Z, "`X`, `Y` (after the feature map of `projection`)")
     w0 = torch.cat([a, -b])
     dim = Z.shape[-1]
     if trees is None:
@@ -145,10 +161,10 @@ def tree_sliced_wasserstein(X:Tensor, # source points, shape [n, d]
         if tree == "concurrent":
             if frame == "orthogonal" and k > dim:
                 bad_arg("n_lines", f"<= d = {dim} for frame='orthogonal' (at most d orthonormal directions)", str(k))
-            trees = sample_concurrent_trees(T, k, dim, root_mean=loc, root_std=root_std, frame=frame, generator=generator)
+            trees = _sample_concurrent(T, k, dim, loc, root_std, frame, generator, None, None)      # loc: from checked data
         else:
             if frame == "orthogonal": bad_arg("frame", "'gaussian' for tree='chain'", "'orthogonal'")
-            trees = sample_chain_trees(T, k, dim, center=loc, box=root_std if root_std > 0 else 0.0, offset=offset, generator=generator)
+            trees = _sample_chain(T, k, dim, loc, root_std if root_std > 0 else 0.0, offset, generator, None, None)
     else:
         kind = ConcurrentTrees if tree in (None, "concurrent") and not isinstance(trees, ChainTrees) else ChainTrees
         if tree == "concurrent" and isinstance(trees, ChainTrees): bad_arg("trees", "ConcurrentTrees for tree='concurrent'", "ChainTrees")
@@ -160,10 +176,28 @@ def tree_sliced_wasserstein(X:Tensor, # source points, shape [n, d]
     T, k = trees.n_trees, trees.n_lines
     ct = _chunk(chunk_trees, T, k, Z.shape[0])
     need_sq = (split != "uniform" and not (split == "distance" and delta == 0)) or projection in ("circular", "circular_r0")
-    per_tree = []
+    args = (Z, w0, trees.sources, trees.theta, trees.offsets if chain else None)   # raw tensors: the trees were checked above
+    static = (chain, need_sq, split, delta, projection, radius, p, ct)
+    if compile:
+        torch.compiler.cudagraph_mark_step_begin()          # a new step: the previous call's graph outputs may be reused
+        per_tree = _compiled_per_tree()(*args, *static).clone()
+    else: per_tree = _per_tree(*args, *static)
+    flags = torch.isfinite(per_tree.detach()).all().to(torch.uint8) * 2            # one host sync for both questions:
+    if X.shape == Y.shape and a.shape == b.shape: flags = flags + ((X == Y).all() & (a == b).all())   # finite? identical clouds?
+    flags = int(flags.item())
+    if flags & 1: per_tree = per_tree * 0                  # identical clouds: exactly 0 (no round-off), gradient 0
+    if not flags & 2: check_finite_result(per_tree, "`X`, `Y`")
+    val = _root(per_tree.mean(), p)
+    return (val, per_tree) if return_per_tree else val
+
+tsw = tree_sliced_wasserstein
+
+def _per_tree(Z, w0, sources, theta, offsets, chain:bool, need_sq:bool, split, delta:float, projection:str, radius:float,
+              p:float, ct:int)->Tensor:
+    "S_p of every tree [T] (no checks, no host syncs): geometry, split and the tree-OT kernel, `ct` trees at a time."
+    T, k = theta.shape[:2]; out = []
     for s in range(0, T, ct):
-        tr = trees[s:s + ct]
-        t, sq = _line_geometry(Z, tr.sources, tr.theta, not chain, need_sq)
+        t, sq = _line_geometry(Z, sources[s:s + ct], theta[s:s + ct], not chain, need_sq)
         alpha = _split(t, sq, split, delta)
         m = w0 * alpha
         if projection == "circular":
@@ -171,15 +205,15 @@ def tree_sliced_wasserstein(X:Tensor, # source points, shape [n, d]
         elif projection == "circular_r0":
             c = sq.add(_eps(t)).sqrt()                                      # [T, 1, N]: shared by all lines
         else: c = t
-        if chain: c, m = virtual_atoms(c, m, [-1] + list(range(k - 1)), torch.nn.functional.pad(tr.offsets, (1, 0)))   # attach [T, k]
-        per_tree.append(_tree_ot(c, m, p))
-    per_tree = torch.cat(per_tree)
-    if _identical(X, Y, a, b): per_tree = per_tree * 0      # exactly 0 (no round-off), gradient 0
-    check_finite_result(per_tree, "`X`, `Y`")
-    val = _root(per_tree.mean(), p)
-    return (val, per_tree) if return_per_tree else val
+        if chain: c, m = _virtual_atoms(c, m, [-1] + list(range(k - 1)), torch.nn.functional.pad(offsets[s:s + ct], (1, 0)))   # attach [T, k]
+        out.append(_tree_ot(c, m, p))
+    return torch.cat(out) if len(out) > 1 else out[0]
 
-tsw = tree_sliced_wasserstein
+_COMPILED:list = []
+def _compiled_per_tree():
+    "`_per_tree` through torch.compile(mode='reduce-overhead'): Inductor's fused kernels, replayed from a CUDA graph (built once)."
+    if not _COMPILED: _COMPILED.append(torch.compile(_per_tree, mode="reduce-overhead", dynamic=False))
+    return _COMPILED[0]
 
 def db_tsw(X:Tensor, # source points, shape [n, d]
            Y:Tensor, # target points, shape [m, d]
@@ -197,7 +231,9 @@ def db_tsw(X:Tensor, # source points, shape [n, d]
            root_std:float=0.1, # roots ~ N(root location, root_std^2 I)
            return_per_tree:bool=False, # also return S_p of every tree, shape [T]
            chunk_trees:int|None=None, # trees per chunk (memory cap)
+           compile:bool=False, # CUDA only: fused kernels replayed from a CUDA graph (see `tree_sliced_wasserstein`)
           )->Tensor: # 0-d tensor (differentiable in X, Y, a, b); or (value, per_tree)
     "Db-TSW: `tree_sliced_wasserstein` on concurrent lines with distance-based splitting (`frame='orthogonal'`: Db-TSW$^\\perp$)."
     return tree_sliced_wasserstein(X, Y, a, b, n_trees, n_lines, delta, "distance", frame, "concurrent", p, trees, generator,
-                                   root=root, root_std=root_std, return_per_tree=return_per_tree, chunk_trees=chunk_trees)
+                                   root=root, root_std=root_std, return_per_tree=return_per_tree, chunk_trees=chunk_trees,
+                                   compile=compile)

@@ -15,7 +15,7 @@ from ..experiments import benchmark, time_fn
 from .scan import selective_scan, Momentum, resolve_method
 
 # %% auto #0
-__all__ = ['unbind_loop', 'peak_memory', 'scan_timings', 'scan_ratios', 'bench_scan']
+__all__ = ['unbind_loop', 'peak_memory', 'device_bandwidth', 'scan_bytes', 'scan_timings', 'scan_ratios', 'bench_scan']
 
 # %% ../../nbs/ssm/98_bench.ipynb #dcf7b134
 _MOMENTA = {"vanilla": None, "momentum": Momentum(0.7, 0.5), "complex": Momentum(0.7 * complex(math.cos(0.5), math.sin(0.5)), 0.5)}
@@ -67,10 +67,10 @@ _MEM_SCRIPT = """
 import sys, json, torch
 torch.set_num_threads(1)
 from symlearn.ssm.bench import _inputs, _fn
-path, kind, L = sys.argv[1], sys.argv[2], int(sys.argv[3])
+path, kind, L, Bsz, D, N = sys.argv[1], sys.argv[2], *map(int, sys.argv[3:7])
 f = _fn(path, kind)
 small = _inputs(40); f(*small).sum().backward()          # compile / warm up outside the measured window
-args = _inputs(L)
+args = _inputs(L, Bsz, D, N)
 def status(key): return int([l for l in open('/proc/self/status') if l.startswith(key)][0].split()[1]) * 1024
 open('/proc/self/clear_refs', 'w').write('5')            # reset the peak-RSS counter
 base = status('VmRSS:')
@@ -78,28 +78,58 @@ f(*args).sum().backward()
 print(json.dumps({'peak_bytes': status('VmHWM:') - base}))
 """
 
-def peak_memory(path:str, kind:str, L:int, device)->float|None:
+def peak_memory(path:str, kind:str, L:int, device, Bsz:int=8, D:int=64, N:int=16)->float|None:
     "Peak memory increase (bytes) of one forward+backward: fresh CPU subprocess (RSS), or the CUDA allocator's peak."
     if device.type == "cuda":
-        args = _inputs(L, device=device); torch.cuda.synchronize(); torch.cuda.reset_peak_memory_stats()
+        _fn(path, kind)(*_inputs(40, Bsz, D, N, device)).sum().backward()   # compile / warm up outside the measured window
+        args = _inputs(L, Bsz, D, N, device); torch.cuda.synchronize(); torch.cuda.reset_peak_memory_stats()
         base = torch.cuda.memory_allocated(); _fn(path, kind)(*args).sum().backward(); torch.cuda.synchronize()
         return float(torch.cuda.max_memory_allocated() - base)
     if not Path("/proc/self/clear_refs").exists(): return None
     env = dict(os.environ, OMP_NUM_THREADS="1")
-    out = subprocess.run([sys.executable, "-c", _MEM_SCRIPT, path, kind, str(L)], capture_output=True, text=True, env=env)
+    out = subprocess.run([sys.executable, "-c", _MEM_SCRIPT, path, kind, *map(str, (L, Bsz, D, N))], capture_output=True, text=True, env=env)
     if out.returncode != 0: raise RuntimeError(out.stderr[-2000:])
     return float(json.loads(out.stdout.strip().splitlines()[-1])["peak_bytes"])
 
 # %% ../../nbs/ssm/98_bench.ipynb #297d4842
-def scan_timings(lengths=(128, 256), # sequence lengths (the loop is measured at every one)
+_PEAK_GBPS = {"H200": 4800, "H100 SXM": 3350, "H100 NVL": 3900, "H100 PCIe": 2000, "H100": 3350, "A100-SXM4-80GB": 2039,
+              "A100 80GB PCIe": 1935, "A100": 1555, "L40S": 864, "L40": 864, "L4": 300, "A10G": 600, "A10": 600, "T4": 320,
+              "V100": 900, "RTX 4090": 1008, "RTX 3090": 936}     # vendor datasheet peak DRAM bandwidth, GB/s (first match wins)
+
+def device_bandwidth(device, # a CUDA device
+                     nbytes:int=2**30, # size of the buffer copied
+                    )->dict: # {'name', 'datasheet_GBps' (None if unknown), 'copy_GBps'}
+    "Peak memory bandwidth of a GPU: the datasheet figure for known models, and a measured device-to-device copy (read + write)."
+    name = torch.cuda.get_device_name(device)
+    sheet = next((v for k, v in _PEAK_GBPS.items() if k.lower() in name.lower()), None)
+    a = torch.empty(nbytes // 4, dtype=torch.float32, device=device); b = torch.empty_like(a)
+    t = time_fn(lambda: b.copy_(a), repeats=10, warmup=2)
+    del a, b
+    return {"name": name, "datasheet_GBps": sheet, "copy_GBps": 2 * nbytes / t / 1e9}
+
+def scan_bytes(Bsz:int, L:int, D:int, N:int, backward:bool, z:bool=False, itemsize:int=4)->int:
+    "Bytes a selective scan must move at least: read x, Δ, B, C (and z), write y; the backward also reads them and ∂y and writes ∂x (only x requires grad here)."
+    seq = lambda n_D, n_N: Bsz * L * (n_D * D + n_N * N) * itemsize
+    fwd = seq(2 + z, 2) + seq(1, 0) + (2 * D * N + D) * itemsize          # x, Δ, (z), B, C in; y out; A, D, β/α tiny
+    if not backward: return fwd
+    return fwd + seq(3 + z, 2) + seq(1, 0)                                   # x, Δ, ∂y, (z), B, C in; ∂x out
+
+def scan_timings(lengths=(128, 256), # sequence lengths (the loop is measured at every one, up to `loop_max_L`)
                  plan:dict|None=None, # {path: kinds} timed at one thread
                  threads=(1, 2), # CPU thread counts (threads > 1: only `auto` and `loop`, momentum)
-                 memory:bool=True, # measure peak memory (momentum: loop, auto, parallel)
-                 repeats:int=3, device=None, Bsz:int=8, D:int=64, N:int=16)->dict:
-    "Rows of timings and peak memory, and the ratios against the loop measured in the same run."
-    device = get_device(device); rows = []
-    plan = plan or {"loop": ("vanilla", "momentum"), "auto": ("vanilla", "momentum", "complex"),
-                    "parallel": ("vanilla", "momentum"), "sequential": ("momentum",), "chunked": ("momentum",)}
+                 memory:bool=True, # measure peak memory (momentum: loop and the fast paths)
+                 repeats:int=3, device=None, Bsz:int=8, D:int=64, N:int=16,
+                 loop_max_L:int|None=None, # longest L at which the loop is timed (None: every L)
+                 bandwidth:dict|None=None, # the device's peak ({'datasheet_GBps', 'copy_GBps'}); None: measured on CUDA, none on CPU
+                )->dict:
+    "Rows of timings and peak memory, and the ratios against the loop (and on CUDA the parallel scan) measured in the same run."
+    device = get_device(device); rows = []; cuda = device.type == "cuda"
+    plan = plan or ({"loop": ("vanilla", "momentum"), "triton": ("vanilla", "momentum", "complex"),
+                     "parallel": ("vanilla", "momentum", "complex")} if cuda else
+                    {"loop": ("vanilla", "momentum"), "auto": ("vanilla", "momentum", "complex"),
+                     "parallel": ("vanilla", "momentum"), "sequential": ("momentum",), "chunked": ("momentum",)})
+    bw = bandwidth if bandwidth is not None else (device_bandwidth(device) if cuda else None)
+    peak = (bw["datasheet_GBps"] or bw["copy_GBps"]) if bw else None
     n0 = torch.get_num_threads()
     thread_list = threads if device.type == "cpu" else (None,)
     try:
@@ -109,21 +139,33 @@ def scan_timings(lengths=(128, 256), # sequence lengths (the loop is measured at
                 if th is not None: torch.set_num_threads(th)
                 for path, kinds in plan.items():
                     if th is not None and th > 1 and path not in ("loop", "auto"): continue
+                    if path == "loop" and loop_max_L is not None and L > loop_max_L: continue
                     for kind in kinds:
                         if th is not None and th > 1 and kind != "momentum": continue
                         f, wall = _fn(path, kind), th is not None and th > 1
-                        rows.append(dict(L=L, path=path, kind=kind, threads=th, resolved=path if path != "auto" else resolve_method("auto", device),
-                                         fwd_s=_time(f, args, False, repeats, wall), fwdbwd_s=_time(f, args, True, repeats, wall)))
+                        row = dict(L=L, path=path, kind=kind, threads=th, resolved=path if path != "auto" else resolve_method("auto", device))
+                        try: row.update(fwd_s=_time(f, args, False, repeats, wall), fwdbwd_s=_time(f, args, True, repeats, wall))
+                        except Exception as e:                       # recorded, not fatal: the other paths still run
+                            row["error"] = f"{type(e).__name__}: {str(e)[:300]}"; rows.append(row); continue
+                        if bw:                                       # achieved bandwidth: bytes that must move / time
+                            for key, bwd in (("fwd", False), ("fwdbwd", True)):
+                                row[f"{key}_GBps"] = scan_bytes(Bsz, L, D, N, bwd) / row[f"{key}_s"] / 1e9
+                                row[f"{key}_frac_peak"] = row[f"{key}_GBps"] / peak
+                        rows.append(row)
             torch.set_num_threads(n0)
             if memory:
-                for path in ("loop", "auto", "parallel"):
-                    rows.append(dict(L=L, path=path, kind="momentum", threads=1, peak_bytes=peak_memory(path, "momentum", L, device)))
+                fast = [p for p in plan if p not in ("loop", "sequential", "chunked")]
+                for path in (["loop"] if "loop" in plan and (loop_max_L is None or L <= loop_max_L) else []) + fast:
+                    try: rows.append(dict(L=L, path=path, kind="momentum", threads=1, peak_bytes=peak_memory(path, "momentum", L, device, Bsz, D, N)))
+                    except Exception as e: rows.append(dict(L=L, path=path, kind="momentum", threads=1, error=f"{type(e).__name__}: {str(e)[:300]}"))
     finally: torch.set_num_threads(n0)
-    return {"rows": rows, "ratios": scan_ratios(rows, lengths), "device": str(device),
-            "shape": dict(B=Bsz, D=D, N=N), "dtype": "float32", "grad": "x only"}
+    out = {"rows": rows, "ratios": scan_ratios(rows, lengths), "device": str(device),
+           "shape": dict(B=Bsz, D=D, N=N), "dtype": "float32", "grad": "x only"}
+    if bw: out["bandwidth"] = bw
+    return out
 
 def scan_ratios(rows:list, lengths)->dict:
-    "speedup over the loop, momentum/vanilla, memory ratios and log-log slopes, from the rows of one run."
+    "speedup over the loop (and over the parallel scan), momentum/vanilla, memory ratios, bandwidth fractions and log-log slopes, from the rows of one run."
     T = {(r["L"], r["path"], r["kind"], r["threads"]): r for r in rows if "fwdbwd_s" in r}
     M = {(r["L"], r["path"]): r["peak_bytes"] for r in rows if r.get("peak_bytes")}
     out = {}
@@ -132,11 +174,17 @@ def scan_ratios(rows:list, lengths)->dict:
         if path != "loop" and base and kind != "complex":
             out[f"speedup_vs_loop[{path},{kind},L={L},threads={th}]"] = base["fwdbwd_s"] / r["fwdbwd_s"]
             out[f"fwd_speedup_vs_loop[{path},{kind},L={L},threads={th}]"] = base["fwd_s"] / r["fwd_s"]
+        par = T.get((L, "parallel", kind, th))
+        if path in ("triton", "auto") and par:
+            out[f"speedup_vs_parallel[{path},{kind},L={L},threads={th}]"] = par["fwdbwd_s"] / r["fwdbwd_s"]
+        if path == "triton" and "fwdbwd_frac_peak" in r:
+            out[f"bandwidth_frac_peak[triton,{kind},L={L}]"] = r["fwdbwd_frac_peak"]
         van = T.get((L, path, "vanilla", th))
         if kind != "vanilla" and van: out[f"{kind}_over_vanilla[{path},L={L},threads={th}]"] = r["fwdbwd_s"] / van["fwdbwd_s"]
     for L in lengths:
-        for path in ("loop", "parallel"):
-            if (L, "auto") in M and (L, path) in M: out[f"memory_auto_over_{path}[L={L}]"] = M[L, "auto"] / M[L, path]
+        for fast in ("auto", "triton"):
+            for path in ("loop", "parallel"):
+                if (L, fast) in M and (L, path) in M: out[f"memory_{fast}_over_{path}[L={L}]"] = M[L, fast] / M[L, path]
     if len(lengths) >= 2:
         for (path, kind, th) in {(p, k, t) for (_, p, k, t) in T}:
             ts = [T.get((L, path, kind, th)) for L in lengths]
@@ -146,6 +194,10 @@ def scan_ratios(rows:list, lengths)->dict:
 # %% ../../nbs/ssm/98_bench.ipynb #e4ad0de5
 @benchmark("ssm")
 def bench_scan(quick:bool, device=None)->dict:
-    "Selective scan: fused default and tensor schedules vs the simple unbind loop (time, memory, slope in L)."
+    "Selective scan: fused default and tensor schedules vs the simple unbind loop (time, memory, slope in L); on CUDA the Triton kernel vs the parallel scan and the loop, with achieved bandwidth."
+    device = get_device(device)
+    if device.type == "cuda":                 # Mamba-like width; the loop (thousands of small launches per call) up to L = 4096
+        if quick: return scan_timings(lengths=(1024, 4096), repeats=3, Bsz=8, D=256, N=16, device=device, loop_max_L=1024)
+        return scan_timings(lengths=(1024, 4096, 16384), repeats=5, Bsz=8, D=256, N=16, device=device, loop_max_L=4096)
     if quick: return scan_timings(lengths=(64, 128), repeats=2, Bsz=2, D=16, N=8, device=device)
     return scan_timings(lengths=(512, 2048, 8192), repeats=3, device=device)

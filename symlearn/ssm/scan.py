@@ -6,7 +6,7 @@ Docs: https://symlearn.github.io/symlearn/ssm/scan.html.md"""
 
 # %% ../../nbs/ssm/00_scan.ipynb #3178cc15
 from __future__ import annotations
-import math, os
+import math, os, warnings
 from dataclasses import dataclass
 from numbers import Number
 from typing import NamedTuple
@@ -215,14 +215,32 @@ def _available(module:str)->bool:
     return _AVAILABLE[module]
 _AVAILABLE:dict = {}
 
+def _device_key(device)->str:
+    "'cuda:N' for a CUDA device (N the current device when unspecified), else the device type."
+    d = torch.device(device)
+    if d.type != "cuda": return d.type
+    return f"cuda:{d.index if d.index is not None else (torch.cuda.current_device() if torch.cuda.is_available() else 0)}"
+
+_TRITON_FAILED:dict = {}   # device key -> the error that made 'auto' fall back to 'parallel' there
+
+def _triton_failed(device, err:BaseException)->None:
+    "Record that the Triton kernel failed on `device` and warn (once per device) that 'auto' falls back to 'parallel'."
+    key = _device_key(device)
+    if key in _TRITON_FAILED: return
+    msg = f"{type(err).__name__}: {str(err).strip().splitlines()[0][:300] if str(err).strip() else ''}"
+    _TRITON_FAILED[key] = msg
+    warnings.warn(f"the Triton selective-scan kernel failed on {key} ({msg}); method='auto' uses the 'parallel' "
+                  "schedule on this device from now on (pass method='triton' to see the full error)", RuntimeWarning, stacklevel=3)
+
 def resolve_method(method:str, # one of `SCAN_METHODS`
                    device:torch.device|str, # the device of the inputs
                   )->str: # the concrete schedule
-    "What method='auto' means on `device`: the fused Numba kernel on CPU (if installed, else 'sequential'); 'parallel' elsewhere."
+    "What method='auto' means on `device`: Numba on CPU (else 'sequential'); Triton on CUDA (else, or after a failure there, 'parallel'); 'parallel' elsewhere."
     check_choice(method, "method", SCAN_METHODS)
     if method != "auto": return method
     dev = torch.device(device).type
     if dev == "cpu": return "numba" if _available("numba") else "sequential"
+    if dev == "cuda" and _available("triton") and _device_key(device) not in _TRITON_FAILED: return "triton"
     return "parallel"
 
 
@@ -254,19 +272,26 @@ def selective_scan(x:Tensor, # inputs, (B, L, D)
         h0, v0 = state
         if h0 is not None: check_tensor(h0, "state.h", shape=(n["B"], n["D"], n["N"]), dtype=x.dtype, device=x, finite=validate)
         if v0 is not None: check_tensor(v0, "state.v", shape=(n["B"], n["D"], n["N"]), dtype="real_or_complex", device=x, finite=validate)
+    auto = method == "auto"
     method = resolve_method(method, x.device)
     if method in ("numba", "triton"):
+        beta, alpha = mom if mom is not None else (None, None)
+        kw = {}
         if method == "numba":
             if x.device.type != "cpu": bad_arg("method", "'numba' only for CPU tensors (use 'auto', 'triton' or 'parallel' on CUDA)", f"x on {x.device}")
-            from symlearn.ssm.kernels import fused_scan
         else:
             if x.device.type != "cuda" and os.environ.get("TRITON_INTERPRET") != "1":
                 bad_arg("method", "'triton' only for CUDA tensors (or CPU tensors with TRITON_INTERPRET=1)", f"x on {x.device}")
             if not _available("triton"): bad_arg("method", "'triton' with the `triton` package installed (pip install symlearn[gpu])", "no triton")
-            from symlearn.ssm.triton_kernels import triton_scan as fused_scan
-        beta, alpha = mom if mom is not None else (None, None)
-        y, hT, vT = fused_scan(x, delta, A, B, C, D, z, beta, alpha, h0, v0, zoh=discretization == "zoh")
-        return (y, SSMState(hT, vT)) if return_state else y
+            kw = dict(fallback=auto)
+        try:
+            if method == "numba": from symlearn.ssm.kernels import fused_scan
+            else: from symlearn.ssm.triton_kernels import triton_scan as fused_scan   # a failing import also falls back
+            y, hT, vT = fused_scan(x, delta, A, B, C, D, z, beta, alpha, h0, v0, zoh=discretization == "zoh", **kw)
+            return (y, SSMState(hT, vT)) if return_state else y
+        except Exception as e:                    # compiling or launching the kernel failed (unsupported GPU, old driver)
+            if not (auto and method == "triton") or isinstance(e, torch.cuda.OutOfMemoryError): raise   # OOM: 'parallel' needs more
+            _triton_failed(x.device, e); method = "parallel"
     dA = delta.unsqueeze(-1) * A                                      # (B, L, D, N)
     Abar = torch.exp(dA)
     if discretization == "euler": coef = delta.unsqueeze(-1)

@@ -49,8 +49,9 @@ def _state_step(h, vr, vi, a, u, P, Q, AL, MODE: tl.constexpr):
 def _tr_fwd(x, dl, A, Bm, Cm, Dv, z, br, bi, al, h0, vr0, vi0, y, hT, vrT, viT, ck_h, ck_vr, ck_vi,
             L, Dd, N, S, K,
             MODE: tl.constexpr, ZOH: tl.constexpr, HAS_Z: tl.constexpr, SAVE: tl.constexpr,
-            BLOCK_D: tl.constexpr, BLOCK_N: tl.constexpr):
+            BLOCK_D: tl.constexpr, BLOCK_N: tl.constexpr, I64: tl.constexpr):
     b = tl.program_id(0); pd = tl.program_id(1)
+    if I64: b = b.to(tl.int64)                                   # offsets past 2^31 elements
     od = pd * BLOCK_D + tl.arange(0, BLOCK_D); on = tl.arange(0, BLOCK_N)
     md = od < Dd; mn = on < N; m2 = md[:, None] & mn[None, :]
     dn = od[:, None] * N + on[None, :]
@@ -81,8 +82,10 @@ def _tr_fwd(x, dl, A, Bm, Cm, Dv, z, br, bi, al, h0, vr0, vi0, y, hT, vrT, viT, 
 def _tr_bwd(x, dl, A, Bm, Cm, Dv, z, br, bi, al, ck_h, ck_vr, ck_vi, gy_in, ghT, gvrT, gviT, sc_h, sc_vr, sc_vi,
             gx, gdl, gz, gA_p, gB_p, gC_p, gD_p, gbr_p, gbi_p, gal_p, gh0, gvr0, gvi0,
             L, Dd, N, S, K, Bs,
-            MODE: tl.constexpr, ZOH: tl.constexpr, HAS_Z: tl.constexpr, BLOCK_D: tl.constexpr, BLOCK_N: tl.constexpr):
+            MODE: tl.constexpr, ZOH: tl.constexpr, HAS_Z: tl.constexpr, BLOCK_D: tl.constexpr, BLOCK_N: tl.constexpr,
+            I64: tl.constexpr):
     b = tl.program_id(0); pd = tl.program_id(1); nDB = tl.num_programs(1)
+    if I64: b = b.to(tl.int64)                                   # offsets past 2^31 elements
     od = pd * BLOCK_D + tl.arange(0, BLOCK_D); on = tl.arange(0, BLOCK_N)
     md = od < Dd; mn = on < N; m2 = md[:, None] & mn[None, :]
     dn = od[:, None] * N + on[None, :]
@@ -161,50 +164,92 @@ def _tr_bwd(x, dl, A, Bm, Cm, Dv, z, br, bi, al, ck_h, ck_vr, ck_vi, gy_in, ghT,
     tl.store(gal_p + st, gal, mask=m2); tl.store(gD_p + b * Dd + od, gD, mask=md)
 
 # %% ../../nbs/ssm/03_triton.ipynb #472b6304
-def _blocks(Dd:int, N:int)->tuple:
-    "Tile sizes: N padded to a power of two; channels per program so that a tile has at most 2048 elements."
+_I64_FROM = 2**31 - 1      # index range past which the kernels compute offsets in int64
+_INTERPRETED = type(_tr_fwd).__name__ == "InterpretedFunction"   # decorated under TRITON_INTERPRET=1 (NumPy on the host)
+
+def _blocks(Bs:int, Dd:int, N:int, n_sm:int=0, itemsize:int=4)->tuple:
+    "Tile sizes (powers of two, as `tl.arange` needs): BLOCK_N ≥ N; BLOCK_D channels per program, at most 2048 tile elements (on a GPU 512, 256 in float64), fewer with few programs."
     BN = triton.next_power_of_2(N)
-    BD = max(1, min(triton.next_power_of_2(Dd), 2048 // BN))
+    cap = 2048 if not n_sm else (512 if itemsize <= 4 else 256)   # the backward holds ~25 tile-sized values per thread: no spills
+    BD = max(1, min(triton.next_power_of_2(Dd), cap // BN))
+    if n_sm:                                  # a GPU: aim at >= 4 programs per multiprocessor, tiles of >= 32 lanes
+        while BD > max(1, 32 // BN) and Bs * triton.cdiv(Dd, BD) < 4 * n_sm: BD //= 2
+    while triton.cdiv(Dd, BD) > 65535: BD *= 2  # CUDA grid limit of the second dimension
     return BD, BN
+
+def _warps(BD:int, BN:int)->int:
+    "Warps per program: one per 64 tile elements, 1 to 4 (a 32-lane tile on 4 warps would idle 3/4 of the threads)."
+    return max(1, min(4, BD * BN // 64))
+
+def _launch_ctx(x:Tensor):
+    "Launch on x's GPU (Triton launches on the current device)."
+    import contextlib
+    return torch.cuda.device(x.device) if x.is_cuda else contextlib.nullcontext()
+
+def _n_sm(x:Tensor)->int: return torch.cuda.get_device_properties(x.device).multi_processor_count if x.is_cuda else 0
 
 class _TritonScan(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, x, delta, A, B, C, D, z, br, bi, al, h0, vr0, vi0, mode, zoh, K):
-        Bs, L, Dd = x.shape; N = A.shape[1]; BD, BN = _blocks(Dd, N)
+    def forward(ctx, x, delta, A, B, C, D, z, br, bi, al, h0, vr0, vi0, mode, zoh, K, fallback):
+        Bs, L, Dd = x.shape; N = A.shape[1]; BD, BN = _blocks(Bs, Dd, N, _n_sm(x), x.element_size())
         save = any(ctx.needs_input_grad[:13]); S = -(-L // K)
+        if save: ctx.save_for_backward(x, delta, A, B, C, D, z, br, bi, al, h0, vr0, vi0)   # the inputs themselves (the reference backward differentiates them)
         c = lambda t: t.contiguous()
         x, delta, A, B, C, D, br, bi, al, h0, vr0, vi0 = map(c, (x, delta, A, B, C, D, br, bi, al, h0, vr0, vi0))
         z = c(z) if z is not None else None
         y = torch.empty_like(x); hT, vrT, viT = (torch.empty_like(h0) for _ in range(3))
         ck = [x.new_empty((Bs, S, Dd, N) if save else (1,)) for _ in range(3)]
         grid = (Bs, triton.cdiv(Dd, BD))
-        _tr_fwd[grid](x, delta, A, B, C, D, z if z is not None else x, br, bi, al, h0, vr0, vi0, y, hT, vrT, viT, *ck,
-                      L, Dd, N, S, K, MODE=mode, ZOH=zoh, HAS_Z=z is not None, SAVE=save, BLOCK_D=BD, BLOCK_N=BN)
-        if save: ctx.save_for_backward(x, delta, A, B, C, D, z, br, bi, al, h0, vr0, vi0, *ck)
-        ctx.meta = (mode, zoh, K, 1)
+        i64 = max(Bs * L * Dd, Bs * S * Dd * N if save else 0) >= _I64_FROM
+        with _launch_ctx(x):
+            _tr_fwd[grid](x, delta, A, B, C, D, z if z is not None else x, br, bi, al, h0, vr0, vi0, y, hT, vrT, viT, *ck,
+                          L, Dd, N, S, K, MODE=mode, ZOH=zoh, HAS_Z=z is not None, SAVE=save, BLOCK_D=BD, BLOCK_N=BN, I64=i64,
+                          num_warps=_warps(BD, BN))
+        ctx.ck = ck if save else None
+        ctx.meta = (mode, zoh, K, 1); ctx.fallback = fallback
         return y, hT, vrT, viT
 
     @staticmethod
     def backward(ctx, gy, ghT, gvrT, gviT):
-        x, delta, A, B, C, D, z, br, bi, al, h0, vr0, vi0, ckh, ckvr, ckvi = ctx.saved_tensors
-        mode, zoh, K, _ = ctx.meta
-        if torch.is_grad_enabled():
-            from symlearn.ssm.kernels import _reference_backward
-            return _reference_backward(ctx, (gy, ghT, gvrT, gviT))
-        Bs, L, Dd = x.shape; N = A.shape[1]; BD, BN = _blocks(Dd, N); S = -(-L // K); nDB = triton.cdiv(Dd, BD)
+        from symlearn.ssm.kernels import _reference_backward
+        if torch.is_grad_enabled(): return (*_reference_backward(ctx, (gy, ghT, gvrT, gviT)), None)
+        try: return (*_TritonScan._kernel_backward(ctx, gy, ghT, gvrT, gviT), None)
+        except Exception as e:                   # compiling/launching the backward kernel failed
+            if not ctx.fallback or isinstance(e, torch.cuda.OutOfMemoryError): raise
+            from symlearn.ssm.scan import _triton_failed
+            _triton_failed(gy.device, e)
+            with torch.no_grad(): return (*_reference_backward(ctx, (gy, ghT, gvrT, gviT)), None)
+
+    @staticmethod
+    def _kernel_backward(ctx, gy, ghT, gvrT, gviT):
+        x, delta, A, B, C, D, z, br, bi, al, h0, vr0, vi0 = (t.contiguous() if t is not None else None for t in ctx.saved_tensors)
+        (ckh, ckvr, ckvi), (mode, zoh, K, _) = ctx.ck, ctx.meta
+        Bs, L, Dd = x.shape; N = A.shape[1]; BD, BN = _blocks(Bs, Dd, N, _n_sm(x), x.element_size()); S = -(-L // K); nDB = triton.cdiv(Dd, BD)
         sc = [x.new_empty(Bs * nDB * (K + 1) * BD * BN) for _ in range(3)]
         gx, gdl = torch.empty_like(x), torch.empty_like(x); gz = torch.empty_like(x) if z is not None else x
         gB_p, gC_p = x.new_zeros(nDB, Bs, L, N), x.new_zeros(nDB, Bs, L, N)
         gA_p, gbr_p, gbi_p, gal_p, gh0, gvr0, gvi0 = (torch.empty_like(h0) for _ in range(7))
         gD_p = x.new_empty(Bs, Dd)
-        _tr_bwd[(Bs, nDB)](x, delta, A, B, C, D, z if z is not None else x, br, bi, al, ckh, ckvr, ckvi,
-                           gy.contiguous(), ghT.contiguous(), gvrT.contiguous(), gviT.contiguous(), *sc,
-                           gx, gdl, gz, gA_p, gB_p, gC_p, gD_p, gbr_p, gbi_p, gal_p, gh0, gvr0, gvi0,
-                           L, Dd, N, S, K, Bs, MODE=mode, ZOH=zoh, HAS_Z=z is not None, BLOCK_D=BD, BLOCK_N=BN)
+        i64 = max(Bs * L * Dd, Bs * S * Dd * N, nDB * Bs * L * N, Bs * nDB * (K + 1) * BD * BN) >= _I64_FROM
+        with _launch_ctx(x):
+            _tr_bwd[(Bs, nDB)](x, delta, A, B, C, D, z if z is not None else x, br, bi, al, ckh, ckvr, ckvi,
+                               gy.contiguous(), ghT.contiguous(), gvrT.contiguous(), gviT.contiguous(), *sc,
+                               gx, gdl, gz, gA_p, gB_p, gC_p, gD_p, gbr_p, gbi_p, gal_p, gh0, gvr0, gvi0,
+                               L, Dd, N, S, K, Bs, MODE=mode, ZOH=zoh, HAS_Z=z is not None, BLOCK_D=BD, BLOCK_N=BN, I64=i64,
+                               num_warps=_warps(BD, BN))
         need = ctx.needs_input_grad
         grads = (gx, gdl, gA_p.sum(0), gB_p.sum(0), gC_p.sum(0), gD_p.sum(0), gz if z is not None else None,
                  gbr_p.sum(0), gbi_p.sum(0), gal_p.sum(0), gh0, gvr0, gvi0)
         return (*(g if need[i] else None for i, g in enumerate(grads)), None, None, None)
+
+def _check_launchable(named:dict)->None:
+    "All tensors on x's device, a CUDA device unless the kernels run in the interpreter."
+    x = named["x"]
+    if not x.is_cuda and not _INTERPRETED:
+        raise ValueError(f"`x` must be a CUDA tensor for the Triton kernels (or set TRITON_INTERPRET=1 before importing "
+                         f"symlearn.ssm.triton_kernels to run them on CPU); got device {x.device}")
+    for k, t in named.items():
+        if isinstance(t, Tensor) and t.device != x.device: raise ValueError(f"`{k}` must be on x's device {x.device}; got {t.device}")
 
 def triton_scan(x:Tensor, # inputs, (B, L, D)
                 delta:Tensor, # step sizes Δ > 0, (B, L, D)
@@ -219,9 +264,18 @@ def triton_scan(x:Tensor, # inputs, (B, L, D)
                 v0:Tensor|None=None, # initial velocity, (B, D, N), real or complex
                 zoh:bool=False, # zero-order-hold input term instead of Euler
                 checkpoint:int=64, # steps between stored states
+                fallback:bool=False, # if the backward kernel fails: warn once, differentiate the reference instead
                )->tuple: # y (B, L, D), final h (B, D, N), final v (None if vanilla)
     "Selective scan by the Triton kernels (CUDA tensors, or CPU tensors under TRITON_INTERPRET=1)."
-    Bs, L, Dd = x.shape; N = A.shape[1]
+    _check_launchable(dict(x=x, delta=delta, A=A, B=B, C=C, D=D, z=z, beta=beta, alpha=alpha, h0=h0, v0=v0))
+    if not isinstance(checkpoint, int) or isinstance(checkpoint, bool) or checkpoint < 1:
+        raise ValueError(f"`checkpoint` must be an int >= 1; got {checkpoint!r}")
     mode, br, bi, al, D, h0, vr0, vi0 = _momentum_args(x, A, D, beta, alpha, h0, v0)
-    y, hT, vrT, viT = _TritonScan.apply(x, delta, A, B, C, D, z, br, bi, al, h0, vr0, vi0, mode, bool(zoh), int(checkpoint))
-    return y, hT, _velocity(mode, vrT, viT)
+    cdt = torch.float32 if x.dtype in (torch.float16, torch.bfloat16) else x.dtype   # tl.exp needs fp32/fp64
+    if cdt not in (torch.float32, torch.float64): raise TypeError(f"`x` must be a float tensor; got {x.dtype}")
+    f = lambda t: t.to(cdt) if t is not None else None     # one dtype for every operand: loop-carried states keep their type
+    y, hT, vrT, viT = _TritonScan.apply(*map(f, (x, delta, A, B, C, D, z, br, bi, al, h0, vr0, vi0)), mode, bool(zoh),
+                                        checkpoint, bool(fallback))
+    v = _velocity(mode, vrT, viT)
+    if v is not None and not v.is_complex(): v = v.to(x.dtype)
+    return y.to(x.dtype), hT.to(x.dtype), v
