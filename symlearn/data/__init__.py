@@ -13,10 +13,10 @@ __all__ = ['SOURCES', 'MANIFEST', 'data_dir', 'Source', 'source', 'available', '
            'WATCH_EXERCISES', 'convert_hapt_pickle', 'read_hapt_rawdata', 'window_starts', 'hapt_windows', 'load_hapt',
            'load_uci_har', 'convert_watch_npy', 'load_watch', 'read_uea_arff', 'load_uea', 'SPHERE_SETS', 'xlsx_to_csv',
            'latlon_to_unit', 'read_latlon_csv', 'load_sphere_points', 'SKIMAGE_PHOTOS', 'OPENCV_PHOTOS', 'read_image',
-           'photo_names', 'load_photo', 'image_pixels', 'SMOLLM2_FILE', 'load_minilm', 'minilm_tokenizer',
-           'smollm2_path', 'load_smollm2', 'BROWN_GENRES', 'TEXTS', 'untag_brown', 'brown_documents', 'brown_sentences',
-           'load_text', 'strip_verse_numbers', 'char_vocab', 'encode_chars', 'decode_chars', 'text_split',
-           'load_char_corpus']
+           'photo_names', 'load_photo', 'image_pixels', 'REAL_MESHES', 'list_real_meshes', 'real_mesh_path',
+           'load_real_mesh', 'load_real_meshes', 'SMOLLM2_FILE', 'load_minilm', 'minilm_tokenizer', 'smollm2_path',
+           'load_smollm2', 'BROWN_GENRES', 'TEXTS', 'untag_brown', 'brown_documents', 'brown_sentences', 'load_text',
+           'strip_verse_numbers', 'char_vocab', 'encode_chars', 'decode_chars', 'text_split', 'load_char_corpus']
 
 # %% ../../nbs/data/99_api.ipynb #3096a2b6
 from .core import (SOURCES, MANIFEST, data_dir, Source, source, available, missing, sha256,
@@ -31,6 +31,7 @@ from symlearn.data.sphere import (SPHERE_SETS, xlsx_to_csv, latlon_to_unit, read
     load_sphere_points)
 from symlearn.data.photos import (SKIMAGE_PHOTOS, OPENCV_PHOTOS, read_image, photo_names, load_photo,
     image_pixels)
+from .meshes import (REAL_MESHES, list_real_meshes, real_mesh_path, load_real_mesh, load_real_meshes)
 from .models import (SMOLLM2_FILE, load_minilm, minilm_tokenizer, smollm2_path, load_smollm2)
 from .text import (BROWN_GENRES, TEXTS, untag_brown, brown_documents, brown_sentences, load_text,
     strip_verse_numbers, char_vocab, encode_chars, decode_chars, text_split, load_char_corpus)
@@ -42,7 +43,7 @@ _all_ = ['SOURCES', 'MANIFEST', 'data_dir', 'Source', 'source', 'available', 'mi
          'UCI_HAR_SIGNALS', 'WATCH_EXERCISES', 'convert_hapt_pickle', 'read_hapt_rawdata', 'window_starts',
          'hapt_windows', 'load_hapt', 'load_uci_har', 'convert_watch_npy', 'load_watch', 'read_uea_arff',
          'load_uea', 'SPHERE_SETS', 'xlsx_to_csv', 'latlon_to_unit', 'read_latlon_csv', 'load_sphere_points',
-         'SKIMAGE_PHOTOS', 'OPENCV_PHOTOS', 'read_image', 'photo_names', 'load_photo', 'image_pixels',
+         'SKIMAGE_PHOTOS', 'OPENCV_PHOTOS', 'read_image', 'photo_names', 'load_photo', 'image_pixels', 'REAL_MESHES', 'list_real_meshes', 'real_mesh_path', 'load_real_mesh', 'load_real_meshes',
          'SMOLLM2_FILE', 'load_minilm', 'minilm_tokenizer', 'smollm2_path', 'load_smollm2', 'BROWN_GENRES',
          'TEXTS', 'untag_brown', 'brown_documents', 'brown_sentences', 'load_text', 'strip_verse_numbers',
          'char_vocab', 'encode_chars', 'decode_chars', 'text_split', 'load_char_corpus']

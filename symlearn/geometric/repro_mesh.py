@@ -28,7 +28,7 @@ CONDITIONS = ("aligned", "so3", "o3_flip", "o3_noflip", "perm")
 CONFIGS = {
     "quick": {"tasks": ["r1", "r3"], "arms_r1": ["egnn", "emnn_raw"], "arms_r3": ["emnn_raw"], "arms_r2": [],
               "heads_r2": ["dense"], "n_classes": 3, "n_train": 4, "n_train_r3": 4, "n_val": 2, "n_test": 4, "subdiv": 1,
-              "epochs": 2, "epochs_r2": 2, "r2_train": 4, "r2_test": 2, "r2_subdiv": 1, "batch": 8, "lr": 1e-3,
+              "epochs": 2, "epochs_r2": 2, "r2_train": 4, "r2_val": 2, "r2_test": 2, "r2_subdiv": 1, "r2_batch": 1, "batch": 8, "lr": 1e-3,
               "widths": [8, 8, 8], "hidden": 16, "features": "rel_area", "normalize": "edge", "seeds": 1, "data_seed": 0},
     "full": {"tasks": ["r1", "r3"], "arms_r1": ["noneq", "egnn", "emnn_raw", "emnn_proper"],
              "arms_r3": ["emnn_raw", "emnn_proper"], "arms_r2": [], "heads_r2": [],
@@ -36,9 +36,9 @@ CONFIGS = {
              "lr_arms": {"emnn_raw": 1e-3, "emnn_proper": 1e-3},   # per-arm learning rate (others: "lr"), chosen on the validation split
              "r2_train": 0, "r2_test": 0, "r2_subdiv": 2, "batch": 8, "lr": 3e-3, "widths": [16, 16, 16, 16], "hidden": 32,
              "features": "rel_area", "normalize": "edge", "seeds": 3, "data_seed": 0},
-    "correspondence": {"tasks": ["r2"], "arms_r1": [], "arms_r3": [], "arms_r2": ["egnn", "emnn_raw"], "heads_r2": ["dense", "gram"],
-             "n_classes": 8, "n_train": 0, "n_train_r3": 0, "n_val": 0, "n_test": 0, "subdiv": 2, "epochs": 0, "epochs_r2": 25,
-             "r2_train": 32, "r2_test": 16, "r2_subdiv": 2, "batch": 16, "lr": 3e-3, "widths": [16, 16, 16, 16], "hidden": 32,
+    "correspondence": {"tasks": ["r2"], "arms_r1": [], "arms_r3": [], "arms_r2": ["egnn", "emnn_raw", "emnn_mc"], "heads_r2": ["dense", "gram"],
+             "n_classes": 8, "n_train": 0, "n_train_r3": 0, "n_val": 0, "n_test": 0, "subdiv": 2, "epochs": 0, "epochs_r2": 30,
+             "r2_train": 80, "r2_val": 10, "r2_test": 20, "r2_subdiv": 3, "r2_batch": 1, "batch": 16, "lr": 3e-3, "widths": [16, 16, 16, 16], "hidden": 32,
              "features": "rel_area", "normalize": "edge", "seeds": 3, "data_seed": 0},
 }
 CONFIGS["noarea"] = {"tasks": ["r1"], "arms_r1": ["egnn", "emnn_raw"], "arms_r3": [], "arms_r2": [], "heads_r2": [],
@@ -120,7 +120,7 @@ def train_classifier(cfg:dict, arm:str, n_out:int, train:tuple, val:tuple, seed:
 
 # %% ../../nbs/geometric/90_repro_mesh.ipynb #27f73ae7
 def _run_r2(cfg, unit, device):
-    d = articulated_man(cfg["r2_train"], cfg["r2_test"], max(2, cfg["r2_train"] // 8), subdiv=cfg["r2_subdiv"], seed=cfg["data_seed"])
+    d = articulated_man(cfg["r2_train"], cfg["r2_test"], cfg["r2_val"], subdiv=cfg["r2_subdiv"], seed=cfg["data_seed"])
     tmpl = d["template"]; N = tmpl.n_vertices
     Dg = template_geodesics(tmpl); Dg = Dg / Dg.max()
     head = "vertex" if unit["head"] == "dense" else "gram"
@@ -128,7 +128,7 @@ def _run_r2(cfg, unit, device):
     model = _model(cfg, unit["arm"], n_out, head, unit["seed"], device)
     opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"])
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, max(1, cfg["epochs_r2"]))
-    g = torch.Generator().manual_seed(2000 + unit["seed"]); bs = max(1, cfg["batch"] // 4)
+    g = torch.Generator().manual_seed(2000 + unit["seed"]); bs = cfg["r2_batch"]
     target = torch.arange(N, device=device)
     def loss_of(mb, B):
         out = model(mb, _feats(cfg, mb, model))
@@ -221,15 +221,21 @@ def _summarise(cfg:dict, results:list, out:Path)->dict:
                                                               for k in ("pair_acc", "acc")} for f in (True, False)} for a in cfg["arms_r3"]}
     r2 = [(u, v) for u, v in results if u["task"] == "r2"]
     if r2:
-        S["r2"] = {}
-        fig, ax = plt.subplots(figsize=(5, 3.4), dpi=80)
-        for a in cfg["arms_r2"]:
-            for h in cfg["heads_r2"]:
+        S["r2"] = {}; radii = r2[0][1]["radii"]
+        fig, ax = plt.subplots(1, len(cfg["heads_r2"]), figsize=(4.2 * len(cfg["heads_r2"]), 3.2), dpi=80, squeeze=False)
+        for j, h in enumerate(cfg["heads_r2"]):
+            for a in cfg["arms_r2"]:
                 sel = [v for u, v in r2 if u["arm"] == a and u["head"] == h]
-                S["r2"][f"{a}/{h}"] = {c: mean_std([v[f"acc_{c}"] for v in sel]) for c in ("aligned", "so3", "perm")}
-                if h == "dense":
-                    cv = np.array([v["curve_aligned"] for v in sel]); ax.plot(sel[0]["radii"], cv.mean(0), label=a)
-        ax.set_xlabel("geodesic error (fraction of diameter)"); ax.set_ylabel("fraction of vertices"); ax.legend(fontsize=8)
+                cv = np.array([v["curve_aligned"] for v in sel])
+                S["r2"][f"{a}/{h}"] = {c: mean_std([v[f"acc_{c}"] for v in sel]) for c in ("aligned", "so3", "perm")} | {
+                    "within_5pct": mean_std([float(np.interp(0.05, radii, v["curve_aligned"])) for v in sel]),
+                    "curve_aligned_mean": cv.mean(0).tolist(), "train_s": mean_std([v["train_s"] for v in sel])}
+                ax[0, j].plot(radii, cv.mean(0), marker=".", label=a)
+                ax[0, j].fill_between(radii, cv.min(0), cv.max(0), alpha=0.2)
+            ax[0, j].set_title({"dense": "dense head (template classification)", "gram": "Gram head (self-retrieval)"}.get(h, h), fontsize=9)
+            ax[0, j].set_xlabel("geodesic error (fraction of diameter)"); ax[0, j].set_ylim(0, 1.02)
+        S["r2_radii"] = radii
+        ax[0, 0].set_ylabel("fraction of test vertices"); ax[0, -1].legend(fontsize=8)
         fig.tight_layout(); fig.savefig(out / "r2_geodesic.png"); plt.close(fig)
     return S
 
