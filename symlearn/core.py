@@ -16,7 +16,7 @@ from torch import Tensor
 # %% auto #0
 __all__ = ['check_device', 'get_device', 'default_float', 'seed_everything', 'make_generator', 'check_int', 'check_scalar',
            'check_choice', 'check_tensor', 'check_same', 'check_weights', 'check_on_sphere', 'bad_arg', 'check_bool',
-           'check_generator', 'check_magnitude', 'check_finite_result', 'in_test', 'tolerance']
+           'check_dtype', 'check_generator', 'check_magnitude', 'check_finite_result', 'in_test', 'tolerance']
 
 # %% ../nbs/00_core.ipynb #1b7adc04
 def check_device(device, # a device, a device string, or None
@@ -254,6 +254,16 @@ def check_bool(value, # the value to check
     if isinstance(value, (bool, np.bool_)): return bool(value)
     if isinstance(value, Tensor) and value.dtype == torch.bool and value.numel() == 1: return bool(value.item())
     raise TypeError(f"`{name}` must be True or False; got {_got(value)}")
+
+def check_dtype(dtype, # the value to check
+                name:str="dtype", # argument name used in the error message
+                none_ok:bool=False, # whether None (meaning "follow the input") is allowed
+               )->torch.dtype|None: # `dtype`, unchanged
+    "`dtype` if it is a floating `torch.dtype` (or None when `none_ok`); else a `TypeError`."
+    if dtype is None and none_ok: return None
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise TypeError(f"`{name}` must be a floating torch.dtype{' or None' if none_ok else ''}; got {_got(dtype)}")
+    return dtype
 
 def check_generator(generator, # a `torch.Generator` or None
                     name:str="generator", # argument name used in the error message

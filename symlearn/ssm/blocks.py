@@ -12,7 +12,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 from contextlib import contextmanager
-from ..core import check_int, check_scalar, check_choice, check_tensor, check_bool, check_generator, bad_arg
+from ..core import check_int, check_scalar, check_choice, check_tensor, check_bool, check_generator, check_dtype, bad_arg
 from .scan import selective_scan, Momentum, SSMState, SCAN_METHODS
 
 # %% auto #0
@@ -119,7 +119,7 @@ def init_cache(self:MambaBlock, batch_size:int, # number of streams
               )->dict: # {'h', 'v', 'conv'}: zero scan state(s) and conv buffer
     "Empty streaming cache: scan state (h, v) and the conv buffer."
     batch_size = check_int(batch_size, "batch_size", min=1)
-    if dtype is not None and (not isinstance(dtype, torch.dtype) or not dtype.is_floating_point): bad_arg("dtype", "a floating torch.dtype or None", dtype, TypeError)
+    check_dtype(dtype, none_ok=True)
     p = self.A_log
     device, dtype = device or p.device, dtype or p.dtype
     h = torch.zeros(batch_size, self.d_inner, self.d_state, device=device, dtype=dtype)

@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 import torch
 from torch import Tensor, nn
 import torch.nn.functional as F
-from ..core import (check_tensor, check_same, check_int, check_scalar, check_choice, check_bool, check_generator, bad_arg,
+from ..core import (check_tensor, check_same, check_int, check_scalar, check_choice, check_bool, check_generator, check_dtype, bad_arg,
                            tolerance, _got)
 
 # %% auto #0
@@ -328,7 +328,7 @@ def _from_modules(cls, modules:Sequence[nn.Module], # networks of one architectu
                  )->WeightSpace:
     "Stack `nn.Sequential` networks of one architecture into a `WeightSpace` (SIREN omega_0 folded in)."
     if isinstance(modules, nn.Module) or not isinstance(modules, (list, tuple)): bad_arg("modules", "a list of nn.Sequential networks", modules, TypeError)
-    if dtype is not None and (not isinstance(dtype, torch.dtype) or not dtype.is_floating_point): bad_arg("dtype", "a floating torch.dtype or None", dtype, TypeError)
+    check_dtype(dtype, none_ok=True)
     parsed = [_parse_sequential(m, f"modules[{k}]") for k, m in enumerate(modules)]
     if not parsed: bad_arg("modules", "at least one module", "an empty sequence")
     layers0, act, strides, paddings, omegas = parsed[0]

@@ -13,7 +13,7 @@ from typing import Sequence
 import torch
 from torch import Tensor, nn
 import torch.nn.functional as F
-from ..core import check_tensor, check_int, check_scalar, check_choice, bad_arg, in_test
+from ..core import check_tensor, check_int, check_scalar, check_choice, check_dtype, bad_arg, in_test
 from ..experiments import command, map_units, resolve_device
 from .groups import WeightSpace, NetSpec, Sine, forward, _forward_raw, _check_generator, _check_bool
 
@@ -86,7 +86,7 @@ def draw_cnn(spec:NetSpec, # architecture
     n_classes = check_int(n_classes, "n_classes", min=2)
     labels = check_tensor(labels, "labels", ndim=1, dtype="int")
     if bool((labels < 0).any()) or bool((labels >= n_classes).any()): bad_arg("labels", f"class indices in [0, {n_classes})", f"values in [{int(labels.min())}, {int(labels.max())}]")
-    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point: bad_arg("dtype", "a floating torch.dtype", dtype, TypeError)
+    check_dtype(dtype)
     g = _check_generator(generator)
     hp = {"lr": _loguniform(g, *ranges.lr), "steps": int(torch.randint(ranges.steps[0], ranges.steps[1] + 1, (), generator=g)),
           "init_scale": _loguniform(g, *ranges.init_scale), "data_frac": _uniform(g, *ranges.data_frac),
@@ -279,7 +279,7 @@ def siren_init(spec:NetSpec, # a SIREN spec (`siren_spec`)
               )->tuple: # (weights, biases): lists of tensors, one per layer
     "SIREN initial weights for one network, *unfolded* (as the nn.Module holds them): (weights, biases)."
     if not isinstance(spec, NetSpec) or spec.activation != "sin" or spec.num_conv: bad_arg("spec", "a dense SIREN NetSpec (activation 'sin')", spec, TypeError)
-    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point: bad_arg("dtype", "a floating torch.dtype", dtype, TypeError)
+    check_dtype(dtype)
     g = _check_generator(generator)
     W, B = [], []
     for i in range(spec.num_layers):
@@ -296,7 +296,7 @@ def pixel_grid(h:int, # rows
               )->Tensor: # [h*w, 2]
     "Pixel-centre coordinates in [-1, 1]^2, shape [h*w, 2] (row-major; (row, col) order)."
     h, w = check_int(h, "h", min=1), check_int(w, "w", min=1)
-    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point: bad_arg("dtype", "a floating torch.dtype", dtype, TypeError)
+    check_dtype(dtype)
     r = torch.linspace(-1, 1, h, dtype=dtype, device=device); c = torch.linspace(-1, 1, w, dtype=dtype, device=device)
     return torch.stack(torch.meshgrid(r, c, indexing="ij"), -1).reshape(-1, 2)
 
@@ -342,7 +342,7 @@ def fit_sirens(images:Tensor, # [N, H, W], float in [0, 1] or uint8
               )->tuple: # (WeightSpace of N INRs, PSNR [N])
     "Fit one SIREN per image, all at once (full-batch Adam)."
     images = _check_images(images)
-    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point: bad_arg("dtype", "a floating torch.dtype", dtype, TypeError)
+    check_dtype(dtype)
     check_choice(init, "init", ["shared", "random"]); steps = check_int(steps, "steps", min=0)
     lr = check_scalar(lr, "lr", low=0, low_inclusive=False)
     spec = siren_spec(hidden, omega0, hidden_omega0)
