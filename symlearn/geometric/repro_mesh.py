@@ -36,7 +36,7 @@ CONFIGS = {
              "r2_train": 0, "r2_test": 0, "r2_subdiv": 2, "batch": 8, "lr": 3e-3, "widths": [16, 16, 16, 16], "hidden": 32,
              "features": "rel_area", "normalize": "edge", "seeds": 3, "data_seed": 0},
     "correspondence": {"tasks": ["r2"], "arms_r1": [], "arms_r3": [], "arms_r2": ["egnn", "emnn_raw", "emnn_mc"], "heads_r2": ["dense", "gram"],
-             "n_classes": 8, "n_train": 0, "n_train_r3": 0, "n_val": 0, "n_test": 0, "subdiv": 2, "epochs": 0, "epochs_r2": 20,
+             "n_classes": 8, "n_train": 0, "n_train_r3": 0, "n_val": 0, "n_test": 0, "subdiv": 2, "epochs": 0, "epochs_r2": 30,
              "r2_train": 80, "r2_val": 10, "r2_test": 20, "r2_subdiv": 3, "r2_batch": 1, "batch": 16, "lr": 3e-3, "widths": [16, 16, 16, 16], "hidden": 32,
              "features": "rel_area", "normalize": "edge", "seeds": 3, "data_seed": 0, "template": "faust_like"},
 }
