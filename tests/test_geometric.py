@@ -1,8 +1,10 @@
 "Geometric chapter, spec §5.2: equivariance of every layer with negative controls, reflection semantics, reductions, groups, Reynolds, frames, gradients, data."
 import math
+from itertools import product
 import numpy as np
 import pytest
 import torch
+from scipy.spatial import cKDTree
 from scipy.spatial.transform import Rotation
 
 from symlearn.geometric.mesh import (Mesh, icosphere, random_orthogonal, transform_mesh, mirror_mesh, permute_mesh, flip_winding,
@@ -318,3 +320,36 @@ def test_gpointnet_trains_and_eval_invariant():
     G = rotation_group("O"); pick = lambda g: G[int(torch.randint(len(G), (1,), generator=g))]
     assert check_equivariance(neto, Xd, pick, lambda g, a: a[0] @ g.T, None, n_samples=4, generator=torch.Generator().manual_seed(1),
                               rtol=tolerance(F64, 10.0, 1000)).passed
+
+# 14. the ArticuMan template's exact isometries (dense-correspondence ground truth is ambiguous up to them)
+def _vertex_isometries(X):
+    "[(R, idx)]: every isometry x ↦ (x - c) R + c mapping the vertex set onto itself, with its vertex permutation. Exhaustive: such a map keeps the vertex mean and covariance, so with distinct covariance eigenvalues R is ±1 on each principal axis."
+    Y = X - X.mean(0); w, V = np.linalg.eigh(Y.T @ Y / len(Y))
+    assert np.diff(w).min() > 1e-3 * w.max()                       # distinct principal axes: the search below is complete
+    tree, out = cKDTree(Y), []
+    for s in product((1, -1), repeat=3):
+        R = V @ np.diag(s) @ V.T; d, idx = tree.query(Y @ R)
+        if d.max() < 1e-9 * np.abs(Y).max() and len(set(idx.tolist())) == len(Y): out.append((R, idx))
+    return out
+
+@pytest.mark.parametrize("subdiv", [2, 3])
+def test_articulated_man_isometries(subdiv):
+    T = articulated_man(0, 0, 0, subdiv=subdiv, dtype=F64)["template"]; X = T.pos.numpy()
+    iso = _vertex_isometries(X)
+    assert len(iso) == 2                                            # identity and exactly one other
+    R, idx = [(R, i) for R, i in iso if not np.allclose(R, np.eye(3))][0]
+    np.testing.assert_allclose(R, np.diag([-1.0, 1, 1]), atol=1e-9)  # the left/right mirror
+    faces = {tuple(sorted(f)) for f in T.faces.tolist()}
+    assert {tuple(sorted(idx[f].tolist())) for f in T.faces} == faces   # a mesh automorphism (it reverses orientation)
+    # negative controls: the front/back reflection and the half-turn about the vertical axis are no longer symmetries,
+    # while the earlier symmetric template has all four
+    for s in ([1, -1, 1], [-1, -1, 1]):
+        assert cKDTree(X).query(X * np.array(s))[0].max() > 0.1
+    old = articulated_man(0, 0, 0, subdiv=subdiv, dtype=F64, template="symmetric")["template"].pos.numpy()
+    signs = sorted(tuple(np.round(np.diag(R)).astype(int)) for R, _ in _vertex_isometries(old))
+    assert signs == sorted([(1, 1, 1), (-1, 1, 1), (1, -1, 1), (-1, -1, 1)])
+    # posed meshes share the template's vertex order and the rest pose reproduces it
+    base = icosphere(subdiv).pos.numpy(); L0 = np.array([0.35, 0.8, 0.8, 0.9, 0.9])
+    for t in ("faust_like", "symmetric"):
+        tm = articulated_man(0, 0, 0, subdiv=subdiv, dtype=F64, template=t)["template"].pos.numpy()
+        np.testing.assert_allclose(articulate(base, L0, np.zeros((5, 2)), np.ones((5, 2, 3)), t), tm, atol=1e-12)

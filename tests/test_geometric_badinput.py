@@ -122,5 +122,6 @@ def test_data_bad():
     raises(ValueError, "`noise`", synth_star, 4, noise=-0.1)
     raises(TypeError, "`flip_winding`", chiral_pairs, 2, flip_winding=1)
     raises(ValueError, "`max_angle`", articulated_man, max_angle=400)
+    raises(ValueError, "`template`", articulated_man, 2, 1, 1, subdiv=1, template="asymmetric")
     raises(ValueError, "`n`", sample_points, S, 0)
     raises(TypeError, "`mesh`", sample_points, POS, 10)

@@ -14,7 +14,7 @@ from ..core import check_int, check_scalar, check_choice, bad_arg
 from .mesh import (Mesh, icosphere, mirror_mesh, transform_mesh, random_orthogonal, _check_gen)
 
 # %% auto #0
-__all__ = ['synth_star', 'chiral_pairs', 'articulate', 'articulated_man', 'template_geodesics', 'sample_points',
+__all__ = ['TEMPLATES', 'synth_star', 'chiral_pairs', 'articulate', 'articulated_man', 'template_geodesics', 'sample_points',
            'point_cloud_set']
 
 # %% ../../nbs/geometric/03_data.ipynb #b8339146
@@ -88,12 +88,25 @@ def chiral_pairs(n_classes:int=4, # base shapes (2·n_classes classes in all)
 
 # %% ../../nbs/geometric/03_data.ipynb #06dd3f99
 _LIMBS = np.array([[0, 0, 1.0], [1, 0, 0.25], [-1, 0, 0.25], [0.35, 0, -1], [-0.35, 0, -1]])
+TEMPLATES = ("faust_like", "symmetric")
+# front features of the FAUST-like template: (direction, cone half-angle in degrees, height): a nose and a chest
+_FRONT = [((0, 0.33, 0.94), 16, 0.14), ((0, 1, 0.15), 35, 0.12)]
 
-def _body(base:np.ndarray, lengths:np.ndarray)->tuple:
+def _bump(base, direction, deg, height):
+    cos0 = math.cos(math.radians(deg))
+    return height * np.clip((base @ _unit(np.asarray(direction, float)) - cos0) / (1 - cos0), 0, 1) ** 0.5
+
+def _body(base:np.ndarray, lengths:np.ndarray, template:str="faust_like")->tuple:
     d = _unit(_LIMBS); cos0 = math.cos(math.radians(32))
     s = np.clip((base @ d.T - cos0) / (1 - cos0), 0, 1)          # (N, 5) membership of each limb cone
     r = 0.55 + (lengths * np.sqrt(s)).sum(1)
-    return base * r[:, None], s, d
+    if template == "symmetric": return base * r[:, None], s, d
+    r = r + sum(_bump(base, *f) for f in _FRONT)                    # nose and chest on the +y (front) side
+    x = base * r[:, None]
+    for p in (3, 4):                                                # feet: the ends of the legs bend forward (+y)
+        foot = (s[:, p] > 0) * _sig((x @ d[p] - (0.55 + 0.8 * lengths[p])) / 0.03)
+        x = x + 0.3 * foot[:, None] * np.array([0.0, 1.0, 0.0])
+    return x, s, d
 
 def _rot(axis, ang):
     a = _unit(np.asarray(axis)); K = np.array([[0, -a[2], a[1]], [a[2], 0, -a[0]], [-a[1], a[0], 0]])
@@ -105,9 +118,11 @@ def articulate(base:np.ndarray, # (N, 3) unit-sphere template directions
                lengths:np.ndarray, # (5,) limb lengths
                angles:np.ndarray, # (5, 2) joint angles (radians): limb × (root, middle)
                axes:np.ndarray, # (5, 2, 3) joint axes
+               template:str="faust_like", # rest shape: one of TEMPLATES
               )->np.ndarray:
     "(N, 3) posed body by linear-blend skinning; zero angles give the rest pose."
-    x, s, d = _body(base, lengths)
+    template = check_choice(template, "template", TEMPLATES)
+    x, s, d = _body(base, lengths, template)
     w = (s > 0).astype(float) * np.clip(s * 4, 0, 1)
     for p in range(5):
         if p == 0: continue                                     # the head stays rigid
@@ -127,19 +142,21 @@ def articulated_man(n_train:int=80, # training poses
                     max_angle:float=60.0, # joint angles uniform in ±max_angle degrees
                     seed:int=0, # seed
                     dtype:torch.dtype=torch.float32, # dtype of the positions
+                    template:str="faust_like", # "faust_like" (front/back distinct, left/right mirror-symmetric) or "symmetric" (the earlier version)
                    )->dict:
     "{'template': Mesh, 'train'|'val'|'test': list of Mesh}: posed bodies sharing the template's vertex order."
+    template = check_choice(template, "template", TEMPLATES)
     ns = [check_int(n, nm, 0) for n, nm in ((n_train, "n_train"), (n_val, "n_val"), (n_test, "n_test"))]
     max_angle = check_scalar(max_angle, "max_angle", 0, 180); seed = check_int(seed, "seed", 0)
     sph = icosphere(subdiv); base = sph.pos.numpy()
     L0 = np.array([0.35, 0.8, 0.8, 0.9, 0.9])
-    out = {"template": Mesh(torch.as_tensor(_body(base, L0)[0], dtype=dtype), sph.faces)}
+    out = {"template": Mesh(torch.as_tensor(_body(base, L0, template)[0], dtype=dtype), sph.faces)}
     for s, (split, n) in enumerate(zip(("train", "val", "test"), ns)):
         rng = np.random.default_rng([seed, 11 + s]); ms = []
         for _ in range(n):
             L = L0 * rng.uniform(0.85, 1.15, 5)
             ang = np.radians(rng.uniform(-max_angle, max_angle, (5, 2)))
-            x = articulate(base, L, ang, rng.normal(size=(5, 2, 3)))
+            x = articulate(base, L, ang, rng.normal(size=(5, 2, 3)), template)
             k = rng.normal(size=(4, 3)); amp = 0.02 * rng.normal(size=4)
             x = x + (np.exp(-((base[:, None] - _unit(k)[None]) ** 2).sum(-1) / 0.3) * amp).sum(1)[:, None] * base
             ms.append(Mesh(torch.as_tensor(x, dtype=dtype), sph.faces))

@@ -39,7 +39,7 @@ CONFIGS = {
     "correspondence": {"tasks": ["r2"], "arms_r1": [], "arms_r3": [], "arms_r2": ["egnn", "emnn_raw", "emnn_mc"], "heads_r2": ["dense", "gram"],
              "n_classes": 8, "n_train": 0, "n_train_r3": 0, "n_val": 0, "n_test": 0, "subdiv": 2, "epochs": 0, "epochs_r2": 30,
              "r2_train": 80, "r2_val": 10, "r2_test": 20, "r2_subdiv": 3, "r2_batch": 1, "batch": 16, "lr": 3e-3, "widths": [16, 16, 16, 16], "hidden": 32,
-             "features": "rel_area", "normalize": "edge", "seeds": 3, "data_seed": 0},
+             "features": "rel_area", "normalize": "edge", "seeds": 3, "data_seed": 0, "template": "faust_like"},
 }
 CONFIGS["noarea"] = {"tasks": ["r1"], "arms_r1": ["egnn", "emnn_raw"], "arms_r3": [], "arms_r2": [], "heads_r2": [],
              "n_classes": 8, "n_train": 20, "n_train_r3": 0, "n_val": 5, "n_test": 20, "subdiv": 2, "epochs": 40, "epochs_r2": 0,
@@ -120,7 +120,8 @@ def train_classifier(cfg:dict, arm:str, n_out:int, train:tuple, val:tuple, seed:
 
 # %% ../../nbs/geometric/90_repro_mesh.ipynb #27f73ae7
 def _run_r2(cfg, unit, device):
-    d = articulated_man(cfg["r2_train"], cfg["r2_test"], cfg["r2_val"], subdiv=cfg["r2_subdiv"], seed=cfg["data_seed"])
+    d = articulated_man(cfg["r2_train"], cfg["r2_test"], cfg["r2_val"], subdiv=cfg["r2_subdiv"], seed=cfg["data_seed"],
+                      template=cfg.get("template", "faust_like"))
     tmpl = d["template"]; N = tmpl.n_vertices
     Dg = template_geodesics(tmpl); Dg = Dg / Dg.max()
     head = "vertex" if unit["head"] == "dense" else "gram"
