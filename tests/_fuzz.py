@@ -11,9 +11,10 @@ The rules: a valid call raises nothing and every floating tensor in its result i
 else — an error raised inside torch, NaN from finite input, a result for invalid input — fails the test."""
 import math
 import warnings
+import pytest
 import torch
 from torch import Tensor
-from hypothesis import settings, HealthCheck, strategies as st
+from hypothesis import given, settings, HealthCheck, strategies as st
 from _badinput import refused, finite, leaves
 
 # the deterministic settings of every fuzz test (200 examples each; tests/conftest.py loads the matching "ci" profile)
@@ -75,6 +76,16 @@ def run_case(data, build, spoil:dict, check=None, names:dict|None=None, errors=O
 def check(fn, data, valid, bad:dict, names:dict|None=None, errors=OK_ERRORS, out_check=None):
     "`run_case` with the valid keyword arguments drawn from the strategy `valid`."
     return run_case(data, lambda draw: (fn, draw(valid, label="valid")), bad, out_check, names, errors)
+
+def table_test(cases:dict):
+    "One parametrised fuzz test over `cases` = {name: (fn, valid, bad, names, errors, out_check)} (`check`'s arguments)."
+    @pytest.mark.parametrize("name", list(cases))
+    @FUZZ
+    @given(data=st.data())
+    def test_fuzz(name, data):
+        fn, valid, bad, names, errors, out_check = cases[name]
+        check(fn, data, valid, bad, names, errors=errors, out_check=out_check)
+    return test_fuzz
 
 def clear_or_finite(f, *args, **kwargs):
     "Call `f(*args, **kwargs)` on arbitrary input: a ValueError/TypeError naming an argument in backticks, or a finite result (returned)."

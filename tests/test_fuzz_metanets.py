@@ -4,7 +4,7 @@ import torch
 from torch import nn
 from hypothesis import given, strategies as st
 
-from _fuzz import (FUZZ, Bad, NAN, INF, NAN_T, INF_T, LONG_T, BAD_TENSOR, GEN_BAD, FLAG_BAD, bad_int, bad_float, check, seeds, gens, seeded_randn)
+from _fuzz import (table_test, FUZZ, Bad, NAN, INF, NAN_T, INF_T, LONG_T, BAD_TENSOR, GEN_BAD, FLAG_BAD, bad_int, bad_float, check, seeds, gens, seeded_randn)
 from symlearn.weightspace.groups import NetSpec, WeightSpace, sample_monomial, symmetry_group
 from symlearn.weightspace.zoo import siren_spec
 from symlearn.metanets.layers import (Feat, to_feat, feat_to_ws, fold, unfold, ChannelMix, init_terms_, check_feat, rep_matrix, random_rep,
@@ -239,9 +239,4 @@ case("edit_commutation_error", inr_args().map(lambda d: {"editor": build_editor(
     lambda **kw: torch.tensor(edit_commutation_error(**kw)))
 
 
-@pytest.mark.parametrize("name", list(CASES))
-@FUZZ
-@given(data=st.data())
-def test_fuzz(name, data):
-    fn, valid, bad, names, errors, out_check = CASES[name]
-    check(fn, data, valid, bad, names, errors=errors, out_check=out_check)
+test_fuzz = table_test(CASES)

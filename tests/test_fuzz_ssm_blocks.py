@@ -3,7 +3,7 @@ import pytest
 import torch
 from hypothesis import given, strategies as st
 
-from _fuzz import (FUZZ, Bad, NAN, INF, NAN_T, INF_T, LONG_T, BAD_TENSOR, GEN_BAD, FLAG_BAD, bad_int, bad_float, check, seeds, gens, seeded_randn)
+from _fuzz import (table_test, FUZZ, Bad, NAN, INF, NAN_T, INF_T, LONG_T, BAD_TENSOR, GEN_BAD, FLAG_BAD, bad_int, bad_float, check, seeds, gens, seeded_randn)
 from symlearn.ssm.blocks import (MambaBlock, MomentumMambaBlock, SequenceClassifier, MambaClassifier, MomentumMambaClassifier,
                                  TransformerClassifier, init_cache, step)
 
@@ -90,9 +90,4 @@ case("SequenceClassifier", clf_args("mamba").flatmap(lambda d: st.sampled_from([
     lambda in_channels, n_classes, dtype, x, mixer, **kw: _eval(SequenceClassifier(in_channels, n_classes, mixer, **kw), dtype, x))
 
 
-@pytest.mark.parametrize("name", list(CASES))
-@FUZZ
-@given(data=st.data())
-def test_fuzz(name, data):
-    fn, valid, bad, names, errors, out_check = CASES[name]
-    check(fn, data, valid, bad, names, errors=errors, out_check=out_check)
+test_fuzz = table_test(CASES)

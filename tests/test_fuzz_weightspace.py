@@ -5,7 +5,7 @@ import torch
 from torch import nn
 from hypothesis import given, strategies as st
 
-from _fuzz import (FUZZ, Bad, NAN, INF, NAN_T, INF_T, LONG_T, BAD_TENSOR, GEN_BAD, FLAG_BAD, bad_int, bad_float, check, seeds, gens, seeded_randn)
+from _fuzz import (table_test, FUZZ, Bad, NAN, INF, NAN_T, INF_T, LONG_T, BAD_TENSOR, GEN_BAD, FLAG_BAD, bad_int, bad_float, check, seeds, gens, seeded_randn)
 from symlearn.weightspace.groups import (NetSpec, WeightSpace, Sine, GlobalAvgPool, forward, MonomialElement, identity, sample_monomial,
                                          symmetry_group, is_function_preserving, preservation_tolerance, canonicalize_scale,
                                          canonicalize_sign, canonicalize, weight_matching, KINDS)
@@ -282,12 +282,7 @@ _FOLDERS = itertools.count()
 @pytest.fixture(scope="module")
 def tmpdir_module(tmp_path_factory): return tmp_path_factory.mktemp("zoos")
 
-@pytest.mark.parametrize("name", list(CASES))
-@FUZZ
-@given(data=st.data())
-def test_fuzz(name, data):
-    fn, valid, bad, names, errors, out_check = CASES[name]
-    check(fn, data, valid, bad, names, errors=errors, out_check=out_check)
+test_fuzz = table_test(CASES)
 
 
 @FUZZ
