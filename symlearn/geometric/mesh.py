@@ -215,7 +215,7 @@ def random_orthogonal(det:int=1, # +1 (rotation) or -1 (rotation times a reflect
     "A (3, 3) Haar-random orthogonal matrix with determinant `det`."
     if check_int(det, "det") not in (1, -1): bad_arg("det", "+1 or -1", repr(det))
     _check_gen(generator)
-    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point: bad_arg("dtype", "a floating torch.dtype", repr(dtype), TypeError)
+    check_dtype(dtype)
     a = torch.randn(3, 3, generator=generator, dtype=torch.float64)
     q, r = torch.linalg.qr(a)
     q = q * torch.sign(torch.diagonal(r)).where(torch.diagonal(r) != 0, torch.ones(3, dtype=torch.float64))
