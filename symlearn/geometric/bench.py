@@ -15,8 +15,8 @@ from .layers import EGNNLayer, EMNNLayer
 from .groups import GPointNet, GroupAveraged
 
 # %% auto #0
-__all__ = ['time_fwd_bwd', 'time_interleaved', 'memory_fwd_bwd', 'e3nn_conv', 'bench_mesh', 'bench_points', 'bench_sampling',
-           'bench_parts', 'profile_ops', 'bench_geometric']
+__all__ = ['time_fwd_bwd', 'time_interleaved', 'memory_fwd_bwd', 'e3nn_conv', 'bench_mesh', 'time_isolated', 'paired_ratios',
+           'bench_points', 'bench_sampling', 'bench_parts', 'profile_ops', 'bench_geometric']
 
 # %% ../../nbs/geometric/98_bench.ipynb #452173e7
 def _sync(device):
@@ -136,6 +136,55 @@ def bench_mesh(sizes=(3, 4, 5), # icosphere subdivisions (642, 2,562, 10,242 ver
                          "memory_mib": memory_fwd_bwd(lambda: mod(h, x, m), device), "params": sum(p.numel() for p in mod.parameters())})
     return rows
 
+_LAYERS = {"egnn": (EGNNLayer, {}), "emnn": (EMNNLayer, {}), "emnn_face": (EMNNLayer, {"face_message": "face"})}
+
+def _time_alone(model:str, k:int, device:str, reps:int, warmup:int, width:int, hidden:int, threads:int)->dict:
+    "In this process only: build one 3-layer stack on icosphere k, warm up, time `reps` fwd+bwd calls; medians of wall, CPU, user, system seconds and minor faults."
+    torch.set_num_threads(threads)
+    m = _sphere(k, device); N = m.n_vertices
+    h = torch.randn(N, width, generator=torch.Generator().manual_seed(1)).to(device); x = m.pos.clone().requires_grad_()
+    cls, kw = _LAYERS[model]
+    st = _Stack([cls(width, width, hidden, generator=torch.Generator().manual_seed(i), **kw) for i in range(3)]).to(device)
+    return time_interleaved({model: lambda: st(h, x, m).backward()}, device, reps, warmup)[model] | {"vertices": N}
+
+def _alone_main():
+    "Entry point of the timing subprocess: arguments as JSON in argv[1], result as JSON on the last stdout line."
+    import sys, json
+    print(json.dumps(_time_alone(**json.loads(sys.argv[1]))))
+
+def time_isolated(sizes=(3, 4, 5), # icosphere subdivisions
+                  device="cpu", # where to run
+                  rounds:int=5, # processes per model and size
+                  reps:int=11, # timed calls per process at 10,242 vertices (smaller meshes get more, up to 4×), after 2 warm-up calls
+                  width:int=16, # feature width
+                  hidden:int=32, # message width
+                  models=("egnn", "emnn", "emnn_face"), # stacks to time
+                 )->list:
+    "Rows (vertices, model, round, medians of one process): every model timed **alone in a fresh Python process**, processes alternated A B C, B C A, … across rounds."
+    import sys, json, subprocess
+    rows = []
+    for r in range(rounds):
+        for k in sizes:
+            N = 10 * 4 ** k + 2
+            for name in models[r % len(models):] + models[:r % len(models)]:
+                args = dict(model=name, k=k, device=str(device), reps=_rounds(reps, N), warmup=2, width=width, hidden=hidden, threads=torch.get_num_threads())
+                out = subprocess.run([sys.executable, "-c", "from symlearn.geometric.bench import _alone_main; _alone_main()", json.dumps(args)],
+                                     capture_output=True, text=True)
+                if out.returncode != 0: raise RuntimeError(f"timing subprocess for {name} failed:\n{out.stderr[-2000:]}")
+                rows.append({"model": name, "round": r, **json.loads(out.stdout.strip().splitlines()[-1])})
+    return rows
+
+def paired_ratios(rows:list, # `time_isolated` rows
+                  a:str, b:str, # numerator and denominator model
+                  key:str="cpu_seconds", # time to compare
+                 )->dict:
+    "vertices -> per-round ratios a/b of the processes of the same round."
+    by = {(r["vertices"], r["model"], r["round"]): r[key] for r in rows}
+    out = {}
+    for (V, mname, rd), t in sorted(by.items()):
+        if mname == a and (V, b, rd) in by: out.setdefault(V, []).append(t / by[(V, b, rd)])
+    return out
+
 def bench_points(n_points=1024, batch=8, device="cpu", reps=7)->list:
     "Rows: GPointNet (PointConv) fwd+bwd with C1 and O (local Reynolds; repetitions interleaved C1, O, C1, O, …), and the global average over O of the C1 net."
     X = torch.randn(batch, n_points, 3, generator=torch.Generator().manual_seed(0)).to(device)
@@ -207,6 +256,7 @@ def bench_geometric(quick:bool=False, # small sizes (seconds)
     key = "seconds" if device.type == "cuda" else "cpu_seconds"     # on a CPU, process CPU time is robust to machine load
     mkey = "wall_seconds" if device.type == "cuda" else "cpu_seconds"
     sizes = (2, 3) if quick else (3, 4, 5)
+    alone = time_isolated(sizes, device, rounds=2 if quick else 7, reps=5 if quick else 11)
     mesh = bench_mesh(sizes, device, reps=5 if quick else 11)
     parts = bench_parts(sizes, device, reps=5 if quick else 11)
     m = _sphere(sizes[-1], device); x = m.pos.clone().requires_grad_(); h = torch.randn(m.n_vertices, 16, device=device)
@@ -217,19 +267,25 @@ def bench_geometric(quick:bool=False, # small sizes (seconds)
     pts = bench_points(256 if quick else 1024, 4 if quick else 8, device)
     smp = bench_sampling(2000 if quick else 10_000, device, reps=3 if quick else 5)
     ratios = {}
+    spread = {}
+    for a in ("emnn", "emnn_face"):                                 # each model alone in its own process: the reported time ratios
+        for V, v in paired_ratios(alone, a, "egnn", mkey).items():
+            ratios[f"{a}/egnn time @{V}"] = statistics.median(v); spread[f"{a}/egnn time @{V}"] = [min(v), max(v)]
+        if device.type != "cuda":
+            for V, v in paired_ratios(alone, a, "egnn", "user_seconds").items(): ratios[f"{a}/egnn user time @{V}"] = statistics.median(v)
     for V in sorted({r["vertices"] for r in mesh}):
         row = {r["model"]: r for r in mesh if r["vertices"] == V}
         for a in ("emnn", "emnn_face"):
-            ratios[f"{a}/egnn time @{V}"] = row[a][mkey] / row["egnn"][mkey]
-            if device.type != "cuda" and row["egnn"]["user_seconds"] > 0:     # compute alone: the kernel's page-fault time left out
-                ratios[f"{a}/egnn user time @{V}"] = row[a]["user_seconds"] / row["egnn"]["user_seconds"]
+            ratios[f"{a}/egnn time, one process @{V}"] = row[a][mkey] / row["egnn"][mkey]   # interleaved in one process (see the protocol)
             ratios[f"{a}/egnn memory @{V}"] = row[a]["memory_mib"] / row["egnn"]["memory_mib"]
         if "e3nn_l1" in row: ratios[f"emnn/e3nn_l1 time @{V}"] = row["emnn"][mkey] / row["e3nn_l1"][mkey]
     p = {r["model"]: r for r in pts}
     ratios["reynolds_O/C1 time"] = p["pointconv_O"][key] / p["pointconv_C1"][key]
     ratios["global_O/C1 time"] = p["global_O_of_C1"][key] / p["pointconv_C1"][key]
     for r in smp: ratios[f"{r['op']} seconds @{r['points']}"] = r["wall_seconds"]   # one call's wall time (median)
-    return {"rows": mesh + pts + smp, "parts": parts, "profile": prof, "ratios": ratios, "ratio_basis": mkey, "device": str(device), "threads": torch.get_num_threads(),
-            "e3nn": any(r["model"] == "e3nn_l1" for r in mesh),
-            "protocol": {"mesh_reps": 5 if quick else 11, "sampling_reps": 3 if quick else 5, "statistic": "median of interleaved rounds",
+    return {"rows": mesh + pts + smp, "alone": alone, "spread": spread, "parts": parts, "profile": prof, "ratios": ratios, "ratio_basis": mkey, "device": str(device),
+            "threads": torch.get_num_threads(), "e3nn": any(r["model"] == "e3nn_l1" for r in mesh),
+            "protocol": {"mesh_reps": 5 if quick else 11, "alone_rounds": 2 if quick else 7, "sampling_reps": 3 if quick else 5,
+                         "statistic": "time ratios: median over rounds of the ratio of two processes of the same round, each the median of its calls; "
+                                      "one-process rows: medians of interleaved rounds",
                          "sampling_seconds": "wall time of one call", "points_basis": key}}

@@ -34,6 +34,13 @@ class _Split(nn.Module):
             y = self.block(i, p); out = y if out is None else out + y
         return out + self.bias if self.bias is not None else out
 
+def _csr(crow:Tensor, col:Tensor, values:Tensor, shape:tuple)->Tensor:
+    "A sparse CSR matrix with int32 indices when they fit (the sparse BLAS kernels take int32; int64 indices are converted on every product)."
+    idt = torch.int32 if max(col.numel(), *shape) < 2 ** 31 - 1 else torch.int64
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")                             # torch's "sparse CSR is beta" notice
+        return torch.sparse_csr_tensor(crow.to(idt), col.to(idt), values, shape)
+
 def _incidence(mesh:Mesh, key:str, idx:Tensor, fold:int, dtype:torch.dtype, transpose:bool=False)->Tensor:
     "Cached sparse CSR (N, L) matrix P with P[idx[l + k·L], l] = 1 for k < fold (L = len(idx)/fold), or its transpose: `P @ y` scatter-adds the rows of y to `idx`."
     cache = mesh.__dict__.setdefault("_cache", {})
@@ -49,9 +56,7 @@ def _incidence(mesh:Mesh, key:str, idx:Tensor, fold:int, dtype:torch.dtype, tran
             crow = torch.zeros(N + 1, dtype=torch.long, device=dev)
             crow[1:] = torch.cumsum(torch.bincount(idx, minlength=N), 0)
             col, shape = order % max(L, 1), (N, L)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")                         # torch's "sparse CSR is beta" notice
-            cache[k] = torch.sparse_csr_tensor(crow, col, torch.ones(idx.shape[0], dtype=dtype, device=dev), shape)
+        cache[k] = _csr(crow, col, torch.ones(idx.shape[0], dtype=dtype, device=dev), shape)
     return cache[k]
 
 class _Gather(torch.autograd.Function):
@@ -98,6 +103,29 @@ def _vertex_to_face(z:Tensor, mesh:Mesh)->Tensor:
     "(F, ...) sums over each face's three corners of per-vertex rows z (N, ...)."
     v = mesh.corners
     return _SpMM.apply(z, _incidence(mesh, "face", v, 3, z.dtype, True), _incidence(mesh, "face", v, 3, z.dtype))
+
+def _face_edge_matrix(mesh:Mesh, dtype:torch.dtype, device)->tuple:
+    "Cached sparse CSR (2F, N) matrix D with D @ x = [x_b - x_a; x_c - x_a] for the faces (a, b, c), and its transpose."
+    cache = mesh.__dict__.setdefault("_cache", {})
+    k = ("face_edges", dtype, device)
+    if k not in cache:
+        f = mesh.faces.to(device); Fn = f.shape[0]
+        a, b, c = f.unbind(1)
+        cols = torch.cat([torch.stack([a, b], 1), torch.stack([a, c], 1)])           # (2F, 2): row r holds -x_a + x_b (or x_c)
+        vals = torch.tensor([-1.0, 1.0], dtype=dtype, device=device).expand(2 * Fn, 2)
+        cols, order = cols.sort(1); vals = vals.gather(1, order)                      # CSR wants sorted columns per row
+        vals = vals.reshape(-1).contiguous(); cols = cols.reshape(-1); rows = torch.arange(2 * Fn, device=device).repeat_interleave(2)
+        D = _csr(torch.arange(0, 4 * Fn + 1, 2, device=device), cols, vals, (2 * Fn, mesh.n_vertices))
+        order = torch.argsort(cols * (2 * Fn) + rows)                                # the transpose: entries sorted by vertex, then row
+        crow_t = torch.zeros(mesh.n_vertices + 1, dtype=torch.long, device=device)
+        crow_t[1:] = torch.cumsum(torch.bincount(cols, minlength=mesh.n_vertices), 0)
+        cache[k] = (D, _csr(crow_t, rows[order], vals[order], (mesh.n_vertices, 2 * Fn)))
+    return cache[k]
+
+def _face_cross(x:Tensor, mesh:Mesh)->Tensor:
+    "(F, 3[, C]) raw cross products (x_b - x_a) × (x_c - x_a): both edge vectors of every face from one sparse product."
+    e1, e2 = _SpMM.apply(x, *_face_edge_matrix(mesh, x.dtype, x.device)).reshape((2, mesh.n_faces) + x.shape[1:]).unbind(0)
+    return torch.linalg.cross(e1, e2, dim=1)
 
 def _init_params(module:nn.Module, generator:torch.Generator|None, gains:dict|None=None)->None:
     "PyTorch's default Linear init (uniform ±1/√fan_in) from `generator`; Xavier-uniform with gain for listed weights."
@@ -231,10 +259,9 @@ class EMNNLayer(EGNNLayer):
         if Fn == 0: return None, None
         N, C, H, W = x.shape[0], self.channels, self.hidden, self.phi_f1
         v = mesh.corners                                            # (3F,) all first corners, then second, then third
-        xc = _gather(x, v, mesh, "corner").reshape((3, Fn) + x.shape[1:])   # corner positions (3, F, 3[, C])
-        cr = torch.linalg.cross(xc[1] - xc[0], xc[2] - xc[0], dim=1)  # (F, 3[, C]) raw cross products, computed once
+        cr = _face_cross(x, mesh)                                   # (F, 3[, C]) raw cross products, computed once
         n = cr if self.normals == "raw" else face_normals(x, mesh.faces, self.normals, mesh.batch, self.eps, self.strict)
-        nrm = cr.norm(dim=1).reshape(Fn, C)                         # twice the area
+        nrm = torch.linalg.vector_norm(cr, dim=1).reshape(Fn, C)    # twice the area
         sh = (3, Fn, 1) if C == 1 else (3, Fn, 1, C)
         if self.face_message == "corner":
             # W[h_v, (h_u+h_w)/2, A] + b = (W_1 - W_2/2) h_v + [(W_2 (h_a+h_b+h_c) + w_3 2A)/2 + b]: a per-vertex part
@@ -248,10 +275,12 @@ class EMNNLayer(EGNNLayer):
             push = (n * self.phi_n(m).reshape(sh)).reshape((3 * Fn,) + x.shape[1:])
             dx, fsum = _scatter(push, v, mesh, "corner"), _scatter(m, v, mesh, "corner")
         else:
-            hm = _vertex_to_face(h, mesh) / 3                                            # mean corner feature per face
-            mf = F.silu(self.phi_f2(F.silu(torch.addmm(W.bias, torch.cat([hm, 0.5 * nrm], 1), W.weight.T))))  # (F, H)
+            # W[(h_a+h_b+h_c)/3, A] + b with the 1/3 and the 1/2 of A = |cr|/2 folded into the (small) weight
+            scale = torch.tensor([1 / 3] * self.in_dim + [0.5] * C, dtype=W.weight.dtype, device=W.weight.device)
+            mf = F.silu(self.phi_f2(F.silu(torch.addmm(W.bias, torch.cat([_vertex_to_face(h, mesh), nrm], 1), (W.weight * scale).T))))  # (F, H)
             pf = n * self.phi_n(mf).reshape(sh[1:])                 # (F, 3[, C]) the same push for the three corners
-            dx, fsum = _face_to_vertex(pf, mesh), _face_to_vertex(mf, mesh)   # each face row to its 3 corners
+            both = _face_to_vertex(torch.cat([pf.reshape(Fn, -1), mf], 1), mesh)   # each face row to its 3 corners, push and message in one product
+            dx, fsum = both[:, :pf[0].numel()].reshape(x.shape), both[:, pf[0].numel():]
         return dx, fsum
     def forward(self, h:Tensor, # (N, in_dim) invariant features
                 x:Tensor, # (N, 3) or (N, 3, C) coordinates
