@@ -35,7 +35,7 @@ CONFIGS = {
              "n_classes": 8, "n_train": 20, "n_train_r3": 10, "n_val": 5, "n_test": 20, "subdiv": 2, "epochs": 40, "epochs_r2": 0,
              "lr_arms": {"emnn_raw": 1e-3, "emnn_proper": 1e-3},   # per-arm learning rate (others: "lr"), chosen on the validation split
              "r2_train": 0, "r2_test": 0, "r2_subdiv": 2, "batch": 8, "lr": 3e-3, "widths": [16, 16, 16, 16], "hidden": 32,
-             "features": "rel_area", "normalize": "edge", "seeds": 3, "data_seed": 0},
+             "features": "rel_area", "normalize": "edge", "seeds": 5, "data_seed": 0},
     "correspondence": {"tasks": ["r2"], "arms_r1": [], "arms_r3": [], "arms_r2": ["egnn", "emnn_raw", "emnn_mc"], "heads_r2": ["dense", "gram"],
              "n_classes": 8, "n_train": 0, "n_train_r3": 0, "n_val": 0, "n_test": 0, "subdiv": 2, "epochs": 0, "epochs_r2": 30,
              "r2_train": 80, "r2_val": 10, "r2_test": 20, "r2_subdiv": 3, "r2_batch": 1, "batch": 16, "lr": 3e-3, "widths": [16, 16, 16, 16], "hidden": 32,
