@@ -6,7 +6,7 @@ Docs: https://symlearn.github.io/symlearn/geometric/bench.html.md"""
 
 # %% ../../nbs/geometric/98_bench.ipynb #1cbe5e66
 from __future__ import annotations
-import time, math, statistics
+import os, time, math, statistics
 import torch
 from torch import nn
 from ..experiments import benchmark
@@ -159,19 +159,22 @@ def time_isolated(sizes=(3, 4, 5), # icosphere subdivisions
                   width:int=16, # feature width
                   hidden:int=32, # message width
                   models=("egnn", "emnn", "emnn_face"), # stacks to time
+                  threads:int|None=None, # intra-op threads of every timing process (default: this process's)
                  )->list:
     "Rows (vertices, model, round, medians of one process): every model timed **alone in a fresh Python process**, processes alternated A B C, B C A, … across rounds."
-    import sys, json, subprocess
+    import sys, os, json, subprocess
+    threads = torch.get_num_threads() if threads is None else threads
+    env = os.environ | {"OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
     rows = []
     for r in range(rounds):
         for k in sizes:
             N = 10 * 4 ** k + 2
             for name in models[r % len(models):] + models[:r % len(models)]:
-                args = dict(model=name, k=k, device=str(device), reps=_rounds(reps, N), warmup=2, width=width, hidden=hidden, threads=torch.get_num_threads())
+                args = dict(model=name, k=k, device=str(device), reps=_rounds(reps, N), warmup=2, width=width, hidden=hidden, threads=threads)
                 out = subprocess.run([sys.executable, "-c", "from symlearn.geometric.bench import _alone_main; _alone_main()", json.dumps(args)],
-                                     capture_output=True, text=True)
+                                     capture_output=True, text=True, env=env)
                 if out.returncode != 0: raise RuntimeError(f"timing subprocess for {name} failed:\n{out.stderr[-2000:]}")
-                rows.append({"model": name, "round": r, **json.loads(out.stdout.strip().splitlines()[-1])})
+                rows.append({"model": name, "round": r, "threads": threads, **json.loads(out.stdout.strip().splitlines()[-1])})
     return rows
 
 def paired_ratios(rows:list, # `time_isolated` rows
@@ -257,6 +260,8 @@ def bench_geometric(quick:bool=False, # small sizes (seconds)
     mkey = "wall_seconds" if device.type == "cuda" else "cpu_seconds"
     sizes = (2, 3) if quick else (3, 4, 5)
     alone = time_isolated(sizes, device, rounds=2 if quick else 7, reps=5 if quick else 11)
+    two = device.type == "cpu" and torch.get_num_threads() == 1 and (os.cpu_count() or 1) >= 2
+    alone2 = time_isolated(sizes, device, rounds=2 if quick else 5, reps=5 if quick else 11, threads=2) if two else []
     mesh = bench_mesh(sizes, device, reps=5 if quick else 11)
     parts = bench_parts(sizes, device, reps=5 if quick else 11)
     m = _sphere(sizes[-1], device); x = m.pos.clone().requires_grad_(); h = torch.randn(m.n_vertices, 16, device=device)
@@ -273,6 +278,8 @@ def bench_geometric(quick:bool=False, # small sizes (seconds)
             ratios[f"{a}/egnn time @{V}"] = statistics.median(v); spread[f"{a}/egnn time @{V}"] = [min(v), max(v)]
         if device.type != "cuda":
             for V, v in paired_ratios(alone, a, "egnn", "user_seconds").items(): ratios[f"{a}/egnn user time @{V}"] = statistics.median(v)
+        for V, v in paired_ratios(alone2, a, "egnn", "wall_seconds").items():   # two threads: wall time is what parallelism buys
+            ratios[f"{a}/egnn time, 2 threads @{V}"] = statistics.median(v); spread[f"{a}/egnn time, 2 threads @{V}"] = [min(v), max(v)]
     for V in sorted({r["vertices"] for r in mesh}):
         row = {r["model"]: r for r in mesh if r["vertices"] == V}
         for a in ("emnn", "emnn_face"):
@@ -283,9 +290,9 @@ def bench_geometric(quick:bool=False, # small sizes (seconds)
     ratios["reynolds_O/C1 time"] = p["pointconv_O"][key] / p["pointconv_C1"][key]
     ratios["global_O/C1 time"] = p["global_O_of_C1"][key] / p["pointconv_C1"][key]
     for r in smp: ratios[f"{r['op']} seconds @{r['points']}"] = r["wall_seconds"]   # one call's wall time (median)
-    return {"rows": mesh + pts + smp, "alone": alone, "spread": spread, "parts": parts, "profile": prof, "ratios": ratios, "ratio_basis": mkey, "device": str(device),
+    return {"rows": mesh + pts + smp, "alone": alone, "alone_2_threads": alone2, "spread": spread, "parts": parts, "profile": prof, "ratios": ratios, "ratio_basis": mkey, "device": str(device),
             "threads": torch.get_num_threads(), "e3nn": any(r["model"] == "e3nn_l1" for r in mesh),
-            "protocol": {"mesh_reps": 5 if quick else 11, "alone_rounds": 2 if quick else 7, "sampling_reps": 3 if quick else 5,
+            "protocol": {"mesh_reps": 5 if quick else 11, "alone_rounds": 2 if quick else 7, "alone_2_threads_rounds": (2 if quick else 5) if two else 0, "sampling_reps": 3 if quick else 5,
                          "statistic": "time ratios: median over rounds of the ratio of two processes of the same round, each the median of its calls; "
                                       "one-process rows: medians of interleaved rounds",
                          "sampling_seconds": "wall time of one call", "points_basis": key}}
