@@ -162,7 +162,7 @@ def time_isolated(sizes=(3, 4, 5), # icosphere subdivisions
                   threads:int|None=None, # intra-op threads of every timing process (default: this process's)
                  )->list:
     "Rows (vertices, model, round, medians of one process): every model timed **alone in a fresh Python process**, processes alternated A B C, B C A, … across rounds."
-    import sys, os, json, subprocess
+    import sys, json, subprocess
     threads = torch.get_num_threads() if threads is None else threads
     env = os.environ | {"OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
     rows = []

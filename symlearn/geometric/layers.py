@@ -114,12 +114,9 @@ def _face_edge_matrix(mesh:Mesh, dtype:torch.dtype, device)->tuple:
         cols = torch.cat([torch.stack([a, b], 1), torch.stack([a, c], 1)])           # (2F, 2): row r holds -x_a + x_b (or x_c)
         vals = torch.tensor([-1.0, 1.0], dtype=dtype, device=device).expand(2 * Fn, 2)
         cols, order = cols.sort(1); vals = vals.gather(1, order)                      # CSR wants sorted columns per row
-        vals = vals.reshape(-1).contiguous(); cols = cols.reshape(-1); rows = torch.arange(2 * Fn, device=device).repeat_interleave(2)
-        D = _csr(torch.arange(0, 4 * Fn + 1, 2, device=device), cols, vals, (2 * Fn, mesh.n_vertices))
-        order = torch.argsort(cols * (2 * Fn) + rows)                                # the transpose: entries sorted by vertex, then row
-        crow_t = torch.zeros(mesh.n_vertices + 1, dtype=torch.long, device=device)
-        crow_t[1:] = torch.cumsum(torch.bincount(cols, minlength=mesh.n_vertices), 0)
-        cache[k] = (D, _csr(crow_t, rows[order], vals[order], (mesh.n_vertices, 2 * Fn)))
+        D = _csr(torch.arange(0, 4 * Fn + 1, 2, device=device), cols.reshape(-1), vals.reshape(-1).contiguous(), (2 * Fn, mesh.n_vertices))
+        Dt = D.to_sparse_coo().t().to_sparse_csr()
+        cache[k] = (D, _csr(Dt.crow_indices(), Dt.col_indices(), Dt.values(), tuple(Dt.shape)))
     return cache[k]
 
 def _face_cross(x:Tensor, mesh:Mesh)->Tensor:
